@@ -1,0 +1,61 @@
+-- Loaded by .busted before the specs, and required by them for shared helpers.
+--
+-- It checks that the module under test is the rock luarocks installed for this very
+-- interpreter: a build for another Lua fails to load, and a stray ./rcprobe.so must not
+-- shadow the rock.
+
+local rcprobe = require("rcprobe")
+
+local expected_lua = jit and "LuaJIT" or _VERSION
+assert(rcprobe.LUA == expected_lua,
+  ("rcprobe was built for %s but runs under %s"):format(rcprobe.LUA, expected_lua))
+local loaded_from = package.searchpath and package.searchpath("rcprobe", package.cpath)
+assert(not loaded_from or loaded_from:find("/.rocks/", 1, true),
+  "rcprobe must be loaded from the luarocks tree in .rocks/, not from " .. tostring(loaded_from))
+
+local helper = {}
+
+--- Runs `fn` with the collector stopped, so that no automatic step collects anything while
+--- it checks counts that only hold before a collection. Restarts it even if `fn` fails.
+function helper.gc_stopped(fn, ...)
+  collectgarbage("stop")
+  local ok, err = pcall(fn, ...)
+  collectgarbage("restart")
+  if not ok then error(err, 0) end
+end
+
+--- Creates a probe that nothing references once this function returns, and returns its id:
+--- a live local of the running frame would keep it alive.
+function helper.throwaway(value, opts)
+  return rcprobe.new(value, opts):id()
+end
+
+--- Two full collections: enough for anything that is plain garbage (finalizers run in the
+--- first, their objects go in the second).
+function helper.collect()
+  collectgarbage()
+  collectgarbage()
+end
+
+--- Resident memory of this process in bytes (Linux).
+function helper.resident_bytes()
+  local statm = assert(io.open("/proc/self/statm", "r"))
+  local _, resident = statm:read("*n", "*n")
+  statm:close()
+  return resident * 4096
+end
+
+--- The interpreter running the specs, e.g. "lua5.4" or "luajit".
+function helper.interpreter()
+  local i = 0
+  while arg and arg[i - 1] do i = i - 1 end
+  return arg and arg[i] or "lua"
+end
+
+--- Whether this Lua distinguishes integers from floats (5.3+).
+helper.has_integers = math.type ~= nil
+
+--- Whether `<close>` variables and `__close` exist (5.4+).
+helper.has_close = _VERSION >= "Lua 5.4" and not jit
+
+return helper

@@ -1,0 +1,70 @@
+local rcprobe = require("rcprobe")
+local helper = require("spec.helper")
+
+describe("hold()", function()
+  it("keeps one more strong clone in Rust and returns how many Rust now keeps", function()
+    local p = rcprobe.new()
+    assert.are.equal(1, rcprobe.hold(p))
+    assert.are.equal(2, rcprobe.hold(p))
+    assert.are.equal(3, p:strong_count())
+    rcprobe.release(p)
+  end)
+
+  it("keeps the object alive through any number of collections", function()
+    local p = rcprobe.new()
+    local w = p:downgrade()
+    rcprobe.hold(p)
+    p:close()
+    helper.collect()
+    rcprobe.full_gc()
+    assert.is_true(w:is_alive())
+    assert.are.equal(1, w:strong_count())
+    rcprobe.release(w)
+    assert.is_false(w:is_alive())
+  end)
+
+  it("refuses anything but an open Probe", function()
+    local p = rcprobe.new()
+    assert.has_error(function() rcprobe.hold(p:downgrade()) end,
+      "bad argument #1 to 'hold' (Probe expected, got WeakProbe)")
+    assert.has_error(function() rcprobe.hold(p:id()) end,
+      "bad argument #1 to 'hold' (Probe expected, got number)")
+  end)
+end)
+
+describe("release()", function()
+  it("drops every hold at once and returns how many there were", function()
+    local p = rcprobe.new()
+    rcprobe.hold(p); rcprobe.hold(p)
+    assert.are.equal(2, rcprobe.release(p:id()))
+    assert.are.equal(1, p:strong_count())
+    assert.are.equal(0, rcprobe.release(p))
+  end)
+
+  it("accepts a Probe, a closed Probe, a WeakProbe or an id", function()
+    local p = rcprobe.new()
+    local w = p:downgrade()
+    local q = p:clone()
+    q:close()
+    for _, x in ipairs({ p, q, w, p:id() }) do
+      rcprobe.hold(p)
+      assert.are.equal(1, rcprobe.release(x))
+    end
+  end)
+
+  it("drops the object when the holds were all that kept it", function()
+    local p = rcprobe.new()
+    local id = p:id()
+    rcprobe.hold(p)
+    p:close()
+    assert.is_true(rcprobe.is_alive(id))
+    rcprobe.release(id)
+    assert.is_false(rcprobe.is_alive(id))
+  end)
+
+  it("refuses ids this state never issued", function()
+    local next_id = rcprobe.new():id() + 1
+    assert.has_error(function() rcprobe.release(next_id) end,
+      ("bad argument #1 to 'release' (no object #%d in this Lua state)"):format(next_id))
+  end)
+end)

@@ -1,0 +1,83 @@
+local rcprobe = require("rcprobe")
+local helper = require("spec.helper")
+
+describe("pass()", function()
+  it("keeps the count at 2 after the call until Lua collects the clone (the article's case)", function()
+    local p = rcprobe.new()
+    helper.gc_stopped(function()
+      assert.are.equal(1, p:strong_count())
+      rcprobe.pass(p, function(clone) assert.are.equal(2, clone:strong_count()) end)
+      assert.are.equal(2, p:strong_count())
+    end)
+    collectgarbage()
+    assert.are.equal(1, p:strong_count())
+  end)
+
+  it("hands fn a new Probe of the same object", function()
+    local p = rcprobe.new("shared")
+    rcprobe.pass(p, function(clone)
+      assert.are_not.equal(rawequal(p, clone), true)
+      assert.is_true(p == clone)
+      assert.are.equal("shared", clone:get())
+    end)
+  end)
+
+  it("passes the extra arguments and returns all of fn's results", function()
+    local p = rcprobe.new()
+    local a, b, c, n = rcprobe.pass(p, function(_, x, y)
+      return x + y, nil, "three", 4
+    end, 1, 2)
+    assert.are.equal(3, a)
+    assert.is_nil(b)
+    assert.are.equal("three", c)
+    assert.are.equal(4, n)
+    assert.are.equal(0, select("#", rcprobe.pass(p, function() end)))
+  end)
+
+  it("lets the clone outlive the call when fn keeps it", function()
+    local p = rcprobe.new()
+    local keeper = {}
+    rcprobe.pass(p, function(clone) keeper.clone = clone end)
+    helper.collect()
+    assert.are.equal(2, p:strong_count())
+    assert.is_true(keeper.clone == p)
+    keeper.clone = nil
+    helper.collect()
+    assert.are.equal(1, p:strong_count())
+  end)
+
+  it("raises fn's error unchanged: the same table", function()
+    local p = rcprobe.new()
+    local raised = { code = 42 }
+    local ok, err = pcall(rcprobe.pass, p, function() error(raised) end)
+    assert.is_false(ok)
+    assert.are.equal(raised, err)
+  end)
+
+  it("raises fn's error unchanged: the same string, position included", function()
+    local p = rcprobe.new()
+    local ok, err = pcall(rcprobe.pass, p, function() error("boom") end)
+    assert.is_false(ok)
+    assert.matches("^spec[/\\]pass_spec%.lua:%d+: boom$", err)
+    local _, bare = pcall(rcprobe.pass, p, function() error("bare", 0) end)
+    assert.are.equal("bare", bare)
+    local _, nothing = pcall(rcprobe.pass, p, function() error() end)
+    assert.is_nil(nothing)
+  end)
+
+  it("accepts a callable table", function()
+    local p = rcprobe.new()
+    local callable = setmetatable({}, { __call = function(_, clone, x) return clone:id() + x end })
+    assert.are.equal(p:id() + 1, rcprobe.pass(p, callable, 1))
+  end)
+
+  it("refuses anything but an open Probe and something callable", function()
+    local p = rcprobe.new()
+    assert.has_error(function() rcprobe.pass(p:downgrade(), print) end,
+      "bad argument #1 to 'pass' (Probe expected, got WeakProbe)")
+    assert.has_error(function() rcprobe.pass(p, {}) end,
+      "bad argument #2 to 'pass' (function expected, got table)")
+    assert.has_error(function() rcprobe.pass(p) end,
+      "bad argument #2 to 'pass' (function expected, got nil)")
+  end)
+end)

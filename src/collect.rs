@@ -1,0 +1,78 @@
+//! `rcprobe.full_gc([max])` and `rcprobe.leaks(fn, ...)`: collect until nothing more can go,
+//! and report what a function left alive.
+
+use mlua::{Lua, MultiValue, Table, Value as LuaValue};
+
+use crate::ledger::Ledger;
+use crate::misuse::{Misuse, Reply};
+use crate::pass::{Caller, callable};
+
+/// `full_gc`'s default limit: enough for chains of a dozen Rust-held links.
+pub(crate) const DEFAULT_MAX_CYCLES: u32 = 16;
+
+/// Runs full collections until the number of live objects and the Lua heap stop changing:
+/// an object that a dropped Rust object linked is only garbage in the next cycle.
+pub(crate) fn full_gc(ledger: &Ledger, lua: &Lua, max: u32) -> Reply<u32> {
+    let snapshot = || (ledger.total().alive(), lua.used_memory());
+    let mut before = snapshot();
+    let mut cycles = 0;
+    loop {
+        lua.gc_collect()?;
+        cycles += 1;
+        let after = snapshot();
+        if cycles >= max || (cycles >= 2 && after == before) {
+            return Ok(cycles);
+        }
+        before = after;
+    }
+}
+
+/// Argument #1 of `full_gc`: a positive integer, or nil for the default.
+pub(crate) fn max_cycles(max: LuaValue) -> Reply<u32> {
+    let max = match max {
+        LuaValue::Nil => return Ok(DEFAULT_MAX_CYCLES),
+        LuaValue::Integer(n) => n,
+        LuaValue::Number(n) if n.fract() == 0.0 && n.abs() < 2f64.powi(63) => n as i64,
+        LuaValue::Number(_) => {
+            return Err(Misuse::argument(1, "number has no integer representation"));
+        }
+        got => {
+            return Err(Misuse::Type {
+                arg: 1,
+                expected: "number",
+                got,
+            });
+        }
+    };
+    u32::try_from(max)
+        .ok()
+        .filter(|&max| max > 0)
+        .ok_or_else(|| Misuse::argument(1, format!("max must be a positive integer, got {max}")))
+}
+
+/// The objects created during `function(args...)` that are alive after it returned and
+/// `full_gc` ran.
+pub(crate) fn leaks(
+    ledger: &Ledger,
+    caller: &Caller,
+    lua: &Lua,
+    (function, args): (LuaValue, MultiValue),
+) -> Reply<Table> {
+    let function = callable(1, function)?;
+    let mark = ledger.last_id();
+    drop(caller.call(function, args)?); // its results must not keep anything alive
+    full_gc(ledger, lua, DEFAULT_MAX_CYCLES)?;
+    let survivors = ledger.survivors_since(mark);
+    let list = lua.create_table_with_capacity(survivors.len(), 0)?;
+    for survivor in survivors {
+        let entry = lua.create_table_with_capacity(0, 6)?;
+        entry.raw_set("id", survivor.id)?;
+        entry.raw_set("label", lua.create_string(&survivor.label)?)?;
+        entry.raw_set("strong", survivor.counts.strong)?;
+        entry.raw_set("weak", survivor.counts.weak)?;
+        entry.raw_set("held", survivor.held)?;
+        entry.raw_set("linked", survivor.linked)?;
+        list.raw_push(entry)?;
+    }
+    Ok(list)
+}

@@ -1,0 +1,35 @@
+//! rcprobe: make the meeting of Rust's reference counting and Lua's garbage collector visible.
+//!
+//! `require("rcprobe")` gives Lua code functions that create `Rc<RefCell<...>>`-backed objects
+//! and report their exact strong and weak counts, drops and leaks, so that busted specs can
+//! check what happens before and after `collectgarbage()`. See the README for the Lua API.
+//!
+//! Everything rcprobe knows about a Lua state lives in that state (mlua app data), never in a
+//! static: two states never see each other's objects.
+
+mod census;
+mod collect;
+mod create;
+mod id_table;
+mod ledger;
+mod misuse;
+mod module;
+mod object;
+mod pass;
+mod probe;
+mod stats;
+mod target;
+mod value;
+mod weak_probe;
+
+pub use ledger::Counts;
+pub use module::{LUA, open};
+pub use object::Id;
+pub use stats::Stats;
+
+/// The entry point of the loadable module: `luaopen_rcprobe`.
+#[cfg(feature = "module")]
+#[mlua::lua_module(skip_memory_check)]
+fn rcprobe(lua: &mlua::Lua) -> mlua::Result<mlua::Table> {
+    open(lua)
+}

@@ -1,0 +1,145 @@
+//! The module table of one Lua state: built on the first `require`, returned again after.
+
+use std::rc::Rc;
+
+use mlua::{Lua, MultiValue, Result as LuaResult, Table, UserDataFields, Value as LuaValue};
+
+use crate::ledger::Ledger;
+use crate::misuse::{raw, raw_variadic};
+use crate::pass::Caller;
+use crate::probe::{self, Probe};
+use crate::weak_probe::{self, WeakProbe};
+use crate::{census, collect, create, pass, target};
+
+/// The Lua rcprobe was built for, as `rcprobe.LUA` reports it.
+pub const LUA: &str = if cfg!(feature = "luajit") {
+    "LuaJIT"
+} else if cfg!(feature = "lua51") {
+    "Lua 5.1"
+} else if cfg!(feature = "lua52") {
+    "Lua 5.2"
+} else if cfg!(feature = "lua53") {
+    "Lua 5.3"
+} else if cfg!(feature = "lua54") {
+    "Lua 5.4"
+} else {
+    "Lua 5.5"
+};
+
+/// Kept in the state's app data. Busted requires the module again for every spec file:
+/// registering the userdata types again would orphan the handles already made, so a second
+/// `require` gets the same table and the same ledger.
+struct Module {
+    exports: Table,
+    #[allow(dead_code)] // read by the embedding API
+    ledger: Rc<Ledger>,
+}
+
+/// Installs rcprobe in `lua` and returns its module table (the same table on every call).
+pub fn open(lua: &Lua) -> LuaResult<Table> {
+    if let Some(module) = lua.app_data_ref::<Module>() {
+        return Ok(module.exports.clone());
+    }
+    let ledger = Ledger::new(lua);
+    let raw_module = raw_functions(lua, &ledger)?;
+    let raw_probe = probe::raw_methods(lua, &ledger)?;
+    let raw_weak = weak_probe::raw_methods(lua)?;
+    let api: Table = lua
+        .load(include_str!("api.lua"))
+        .set_name("=rcprobe/api.lua")
+        .call((raw_module, raw_probe, raw_weak))?;
+    register_type::<Probe>(lua, api.get("probe")?)?;
+    register_type::<WeakProbe>(lua, api.get("weak")?)?;
+    let exports: Table = api.get("module")?;
+    exports.set("_VERSION", format!("rcprobe {}", env!("CARGO_PKG_VERSION")))?;
+    exports.set("LUA", LUA)?;
+    lua.set_app_data(Module {
+        exports: exports.clone(),
+        ledger,
+    });
+    Ok(exports)
+}
+
+/// Sets the metatable fields `api.lua` made for `T` (its `__index` is a plain table: the
+/// fastest method lookup).
+fn register_type<T: 'static>(lua: &Lua, meta: Table) -> LuaResult<()> {
+    let fields = meta
+        .pairs::<String, LuaValue>()
+        .collect::<LuaResult<Vec<_>>>()?;
+    lua.register_userdata_type::<T>(move |registry| {
+        for (name, value) in fields {
+            registry.add_meta_field(name, value);
+        }
+    })
+}
+
+fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
+    let caller = Caller::new(lua)?;
+    let functions = lua.create_table()?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "new",
+        raw(lua, move |lua, args| create::new(&l, lua, args))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "strong_count",
+        raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.strong))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "weak_count",
+        raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.weak))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "is_alive",
+        raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.strong > 0))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "hold",
+        raw(lua, move |_, p: probe::This| {
+            Ok(l.hold(probe::this(p)?.open(1)?))
+        })?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "release",
+        raw(lua, move |_, x| Ok(l.release(target::id(&l, 1, x)?)))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "stats",
+        raw(lua, move |lua, label| census::stats(&l, lua, label))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "live",
+        raw(lua, move |lua, label| census::live(&l, lua, label))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "full_gc",
+        raw(lua, move |lua, max| {
+            collect::full_gc(&l, lua, collect::max_cycles(max)?)
+        })?,
+    )?;
+    let (l, c) = (Rc::clone(ledger), caller.clone());
+    functions.set(
+        "leaks",
+        raw_variadic(lua, move |lua, args| {
+            let list = collect::leaks(&l, &c, lua, args)?;
+            Ok(MultiValue::from_iter([LuaValue::Table(list)]))
+        })?,
+    )?;
+    functions.set(
+        "pass",
+        raw_variadic(lua, move |lua, args| pass::pass(&caller, lua, args))?,
+    )?;
+    functions.set(
+        "id_of",
+        lua.create_function(|_, value: LuaValue| Ok(target::id_of(&value)))?,
+    )?;
+    Ok(functions)
+}

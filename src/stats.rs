@@ -1,0 +1,97 @@
+//! Counters of objects created and dropped, for one label or for a whole Lua state.
+
+use std::collections::HashMap;
+
+use mlua::{Lua, Result as LuaResult, Table};
+
+/// The label `new` uses when none is given.
+pub(crate) const DEFAULT_LABEL: &[u8] = b"probe";
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Stats {
+    pub created: u64,
+    pub dropped: u64,
+    /// The most objects alive at once.
+    pub peak: u64,
+    /// `opts.bytes` of the live objects.
+    pub bytes: u64,
+}
+
+impl Stats {
+    pub fn alive(&self) -> u64 {
+        self.created - self.dropped
+    }
+
+    pub(crate) fn on_create(&mut self, bytes: usize) {
+        self.created += 1;
+        self.bytes += bytes as u64;
+        self.peak = self.peak.max(self.alive());
+    }
+
+    pub(crate) fn on_drop(&mut self, bytes: usize) {
+        self.dropped += 1;
+        self.bytes -= bytes as u64;
+    }
+
+    pub(crate) fn to_lua(self, lua: &Lua) -> LuaResult<Table> {
+        let table = lua.create_table_with_capacity(0, 5)?;
+        table.raw_set("created", self.created)?;
+        table.raw_set("dropped", self.dropped)?;
+        table.raw_set("alive", self.alive())?;
+        table.raw_set("peak", self.peak)?;
+        table.raw_set("bytes", self.bytes)?;
+        Ok(table)
+    }
+}
+
+/// An index into [`Labels`]: objects store it instead of the label's bytes.
+pub(crate) type LabelId = u32;
+
+/// Interned labels and their stats. Labels are never forgotten, so that `stats(label)` still
+/// reports objects that are all gone; they are meant to name a handful of kinds.
+pub(crate) struct Labels {
+    names: Vec<Vec<u8>>,
+    stats: Vec<Stats>,
+    ids: HashMap<Vec<u8>, LabelId>,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        let mut labels = Labels {
+            names: Vec::new(),
+            stats: Vec::new(),
+            ids: HashMap::new(),
+        };
+        labels.intern(DEFAULT_LABEL);
+        labels
+    }
+}
+
+impl Labels {
+    pub(crate) fn intern(&mut self, name: &[u8]) -> LabelId {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as LabelId;
+        self.names.push(name.to_vec());
+        self.stats.push(Stats::default());
+        self.ids.insert(name.to_vec(), id);
+        id
+    }
+
+    pub(crate) fn find(&self, name: &[u8]) -> Option<LabelId> {
+        self.ids.get(name).copied()
+    }
+
+    pub(crate) fn name(&self, id: LabelId) -> &[u8] {
+        &self.names[id as usize]
+    }
+
+    pub(crate) fn stats(&self, id: LabelId) -> &Stats {
+        &self.stats[id as usize]
+    }
+
+    pub(crate) fn stats_mut(&mut self, id: LabelId) -> &mut Stats {
+        &mut self.stats[id as usize]
+    }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# `make test`: every check rcprobe has, run even when an earlier one fails, then one last
+# line "N passed, N failed" that sums them all. A test suite adds its own test counts; a
+# check without counts (a lint, a build) adds 1 passed or 1 failed. Logs go to build/logs/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+INTERPRETERS=(lua5.1 lua5.2 lua5.3 lua5.4 luajit)
+FEATURES=(lua51 lua52 lua53 lua54 lua55 luajit)
+LOGS=build/logs
+mkdir -p "$LOGS"
+
+passed=0
+failed=0
+summary=()
+
+tally() { # name passed failed
+  passed=$((passed + $2))
+  failed=$((failed + $3))
+  summary+=("$(printf '  %-34s %5d passed %4d failed' "$1" "$2" "$3")")
+}
+
+# Runs a command, showing and logging its output; returns its status.
+run() { # log command...
+  local log=$1
+  shift
+  echo "==> $*" | tee "$log"
+  "$@" 2>&1 | tee -a "$log"
+  return "${PIPESTATUS[0]}"
+}
+
+check() { # name log command...: a check that passes or fails as a whole
+  local name=$1
+  shift
+  if run "$@"; then tally "$name" 1 0; else tally "$name" 0 1; fi
+}
+
+sum_matches() { # log regex: the sum of the first number in each match
+  grep -oE "$2" "$1" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }'
+}
+
+cargo_tests() {
+  local feature log status p f
+  for feature in "${FEATURES[@]}"; do
+    log=$LOGS/cargo-test-$feature.log
+    run "$log" cargo test --locked --features "$feature,vendored" --target-dir "target/vendored-$feature"
+    status=$?
+    p=$(sum_matches "$log" '[0-9]+ passed')
+    f=$(sum_matches "$log" '[0-9]+ failed')
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # it did not build or run
+    tally "cargo test ($feature)" "$p" "$f"
+  done
+}
+
+busted_specs() {
+  local interpreter log status p f
+  for interpreter in "${INTERPRETERS[@]}"; do
+    if ! run "$LOGS/rock-$interpreter.log" tools/rock.sh "$interpreter"; then
+      tally "luarocks make ($interpreter)" 0 1
+      continue
+    fi
+    log=$LOGS/busted-$interpreter.log
+    (
+      eval "$(tools/rock.sh env "$interpreter")"
+      run "$log" "$interpreter" /usr/bin/busted -o plainTerminal
+    )
+    status=$?
+    p=$(sum_matches "$log" '[0-9]+ successes? /')
+    f=$(( $(sum_matches "$log" '[0-9]+ failures? /') + $(sum_matches "$log" '[0-9]+ errors? /') ))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # busted itself failed
+    tally "busted ($interpreter)" "$p" "$f"
+  done
+}
+
+lints() {
+  local feature
+  check "cargo fmt --check" "$LOGS/fmt.log" cargo fmt --check
+  for feature in "${FEATURES[@]}"; do
+    check "cargo clippy ($feature,vendored)" "$LOGS/clippy-$feature-vendored.log" \
+      cargo clippy --locked --all-targets --features "$feature,vendored" \
+      --target-dir "target/vendored-$feature" -- -D warnings
+    if [ "$feature" != lua55 ]; then # no stock interpreter, so no module build for 5.5
+      check "cargo clippy ($feature,module)" "$LOGS/clippy-$feature-module.log" \
+        cargo clippy --locked --features "$feature,module" --target-dir "target/$feature" -- -D warnings
+    fi
+  done
+  check "luacheck" "$LOGS/luacheck.log" luacheck lua spec examples
+}
+
+cargo_tests
+busted_specs
+lints
+
+echo
+echo "Summary:"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed" | tee "$LOGS/summary.txt"
+[ "$failed" -eq 0 ]
