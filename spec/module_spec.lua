@@ -35,8 +35,8 @@ describe("require('rcprobe')", function()
     end
     table.sort(names)
     assert.are.same({
-      "full_gc", "hold", "id_of", "is_alive", "leaks", "live", "new", "pass", "release",
-      "stats", "strong_count", "weak_count",
+      "full_gc", "hold", "id_of", "info", "is_alive", "leaks", "lend", "links", "live", "new",
+      "pass", "release", "stats", "strong_count", "weak_count",
     }, names)
   end)
 end)

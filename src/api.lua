@@ -5,7 +5,7 @@
 -- (`bad argument #1 to 'new' (... expected, got table)`), at the caller's position, so that
 -- errors are strings on every Lua version.
 
-local raw_module, raw_probe, raw_weak = ...
+local raw_module, raw_probe, raw_weak, raw_lent = ...
 
 local error, format, rawget, select, type = error, string.format, rawget, select, type
 local getinfo = debug and debug.getinfo
@@ -78,8 +78,10 @@ end
 
 local module = wrap_all(raw_module, {
   "new", "strong_count", "weak_count", "is_alive", "hold", "release", "stats", "live", "full_gc",
+  "info", "links",
 })
 module.pass = many("pass", raw_module.pass)
+module.lend = many("lend", raw_module.lend)
 module.leaks = many("leaks", raw_module.leaks)
 module.id_of = raw_module.id_of -- never raises
 
@@ -90,6 +92,10 @@ local probe_index = wrap_all(raw_probe, {
 
 local weak_index = wrap_all(raw_weak, {
   "upgrade", "id", "strong_count", "weak_count", "is_alive",
+})
+
+local lent_index = wrap_all(raw_lent, {
+  "id", "label", "get", "set", "clone", "strong_count", "weak_count",
 })
 
 return {
@@ -103,5 +109,9 @@ return {
   weak = {
     __index = weak_index,
     __tostring = one("__tostring", raw_weak.tostring),
+  },
+  lent = {
+    __index = lent_index,
+    __tostring = one("__tostring", raw_lent.tostring),
   },
 }

@@ -65,13 +65,8 @@ pub(crate) fn leaks(
     let survivors = ledger.survivors_since(mark);
     let list = lua.create_table_with_capacity(survivors.len(), 0)?;
     for survivor in survivors {
-        let entry = lua.create_table_with_capacity(0, 6)?;
-        entry.raw_set("id", survivor.id)?;
-        entry.raw_set("label", lua.create_string(&survivor.label)?)?;
-        entry.raw_set("strong", survivor.counts.strong)?;
-        entry.raw_set("weak", survivor.counts.weak)?;
-        entry.raw_set("held", survivor.held)?;
-        entry.raw_set("linked", survivor.linked)?;
+        let entry = survivor.to_lua(lua)?;
+        entry.raw_set("alive", LuaValue::Nil)?; // all of them are
         list.raw_push(entry)?;
     }
     Ok(list)

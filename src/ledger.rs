@@ -73,13 +73,30 @@ impl Counts {
     }
 }
 
-/// An object still alive after `leaks` ran its function and collected.
-pub(crate) struct Survivor {
+/// What rcprobe knows about one object, for `info` and `leaks`.
+pub(crate) struct Info {
     pub(crate) id: Id,
-    pub(crate) label: Vec<u8>,
+    /// `None` once the object is dropped: the ledger forgets dropped objects.
+    pub(crate) label: Option<Vec<u8>>,
     pub(crate) counts: Counts,
     pub(crate) held: usize,
     pub(crate) linked: bool,
+}
+
+impl Info {
+    pub(crate) fn to_lua(&self, lua: &Lua) -> LuaResult<Table> {
+        let table = lua.create_table_with_capacity(0, 7)?;
+        table.raw_set("id", self.id)?;
+        if let Some(label) = &self.label {
+            table.raw_set("label", lua.create_string(label)?)?;
+        }
+        table.raw_set("strong", self.counts.strong)?;
+        table.raw_set("weak", self.counts.weak)?;
+        table.raw_set("held", self.held)?;
+        table.raw_set("linked", self.linked)?;
+        table.raw_set("alive", self.counts.strong > 0)?;
+        Ok(table)
+    }
 }
 
 impl Ledger {
@@ -247,23 +264,55 @@ impl Ledger {
             .collect()
     }
 
+    /// A temporary strong reference to a live object, for one operation. Never keep it
+    /// across a call into Lua: it would show in the counts.
+    pub(crate) fn upgrade(&self, id: Id) -> Option<Shared> {
+        self.books.borrow().objects.get(id).and_then(Weak::upgrade)
+    }
+
+    pub(crate) fn info(&self, id: Id) -> Info {
+        let books = self.books.borrow();
+        books.info(id, books.objects.get(id))
+    }
+
     /// Objects with ids above `mark` that are still alive.
-    pub(crate) fn survivors_since(&self, mark: Id) -> Vec<Survivor> {
+    pub(crate) fn survivors_since(&self, mark: Id) -> Vec<Info> {
         let books = self.books.borrow();
         books
             .objects
             .iter_from(mark.saturating_add(1))
-            .filter_map(|(id, object)| {
-                let counts = Counts::of_weak(object);
-                let label = object.upgrade()?.borrow().label();
-                Some(Survivor {
-                    id,
-                    label: books.labels.name(label).to_vec(),
-                    counts,
-                    held: books.holds.get(&id).map_or(0, Vec::len),
-                    linked: books.linked.contains(&id),
-                })
-            })
+            .map(|(id, object)| books.info(id, Some(object)))
             .collect()
+    }
+
+    /// A new table of every link, `{[id] = value}`, for tools that walk the heap: the
+    /// collector cannot see them, and neither can Lua code.
+    pub(crate) fn links(&self, lua: &Lua) -> LuaResult<Table> {
+        let mut ids: Vec<Id> = self.books.borrow().linked.iter().copied().collect();
+        ids.sort_unstable();
+        let copy = lua.create_table_with_capacity(0, ids.len())?;
+        if let Some(links) = self.links.get() {
+            for id in ids {
+                copy.raw_set(id, links.raw_get::<LuaValue>(id)?)?;
+            }
+        }
+        Ok(copy)
+    }
+}
+
+impl Books {
+    fn info(&self, id: Id, object: Option<&Weak<RefCell<Object>>>) -> Info {
+        let counts = object.map_or_else(Counts::default, Counts::of_weak);
+        // Upgrading is safe here: see `live`.
+        let label = object
+            .and_then(Weak::upgrade)
+            .map(|object| self.labels.name(object.borrow().label()).to_vec());
+        Info {
+            id,
+            label,
+            counts,
+            held: self.holds.get(&id).map_or(0, Vec::len),
+            linked: self.linked.contains(&id),
+        }
     }
 }

@@ -12,6 +12,7 @@ mod collect;
 mod create;
 mod id_table;
 mod ledger;
+mod lend;
 mod misuse;
 mod module;
 mod object;

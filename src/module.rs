@@ -5,6 +5,7 @@ use std::rc::Rc;
 use mlua::{Lua, MultiValue, Result as LuaResult, Table, UserDataFields, Value as LuaValue};
 
 use crate::ledger::Ledger;
+use crate::lend::{self, LentProbe};
 use crate::misuse::{raw, raw_variadic};
 use crate::pass::Caller;
 use crate::probe::{self, Probe};
@@ -44,12 +45,14 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
     let raw_module = raw_functions(lua, &ledger)?;
     let raw_probe = probe::raw_methods(lua, &ledger)?;
     let raw_weak = weak_probe::raw_methods(lua)?;
+    let raw_lent = lend::raw_methods(lua, &ledger)?;
     let api: Table = lua
         .load(include_str!("api.lua"))
         .set_name("=rcprobe/api.lua")
-        .call((raw_module, raw_probe, raw_weak))?;
+        .call((raw_module, raw_probe, raw_weak, raw_lent))?;
     register_type::<Probe>(lua, api.get("probe")?)?;
     register_type::<WeakProbe>(lua, api.get("weak")?)?;
+    register_type::<LentProbe>(lua, api.get("lent")?)?;
     let exports: Table = api.get("module")?;
     exports.set("_VERSION", format!("rcprobe {}", env!("CARGO_PKG_VERSION")))?;
     exports.set("LUA", LUA)?;
@@ -133,10 +136,22 @@ fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
             Ok(MultiValue::from_iter([LuaValue::Table(list)]))
         })?,
     )?;
+    let c = caller.clone();
     functions.set(
         "pass",
-        raw_variadic(lua, move |lua, args| pass::pass(&caller, lua, args))?,
+        raw_variadic(lua, move |lua, args| pass::pass(&c, lua, args))?,
     )?;
+    functions.set(
+        "lend",
+        raw_variadic(lua, move |lua, args| lend::lend(&caller, lua, args))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set(
+        "info",
+        raw(lua, move |lua, x| Ok(target::info(&l, 1, x)?.to_lua(lua)?))?,
+    )?;
+    let l = Rc::clone(ledger);
+    functions.set("links", raw(lua, move |lua, ()| Ok(l.links(lua)?))?)?;
     functions.set(
         "id_of",
         lua.create_function(|_, value: LuaValue| Ok(target::id_of(&value)))?,

@@ -138,13 +138,7 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
         "weak_count",
         raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).weak))?,
     )?;
-    methods.set(
-        "close",
-        raw(lua, |_, p: ThisMut| {
-            this(p)?.close();
-            Ok(())
-        })?,
-    )?;
+    methods.set("close", raw(lua, close)?)?;
     methods.set(
         "is_closed",
         raw(lua, |_, p: This| {
@@ -183,8 +177,11 @@ fn get(lua: &Lua, p: This) -> Reply<LuaValue> {
 }
 
 fn set(_: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
-    let p = this(p)?;
-    let object = p.open(1)?;
+    store(this(p)?.open(1)?, value)
+}
+
+/// Stores a copy of `value` (argument #2) in the object.
+pub(crate) fn store(object: &Shared, value: LuaValue) -> Reply<()> {
     let value = Value::copy(&value).ok_or(Misuse::Type {
         arg: 2,
         expected: value::ACCEPTED,
@@ -192,6 +189,28 @@ fn set(_: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
     })?;
     object.borrow_mut().value = value;
     Ok(())
+}
+
+fn close(_: &Lua, p: ThisMut) -> Reply<()> {
+    match p {
+        Either::Left(mut p) => {
+            p.close();
+            Ok(())
+        }
+        // A Probe that mlua cannot borrow mutably is the one `lend` is lending out.
+        Either::Right(LuaValue::UserData(ud)) if ud.is::<Probe>() => {
+            let id = ud.borrow_scoped::<Probe, _>(Probe::id)?;
+            Err(Misuse::argument(
+                1,
+                format!("probe #{id} is lent out: close it after the loan"),
+            ))
+        }
+        Either::Right(got) => Err(Misuse::Type {
+            arg: 1,
+            expected: "Probe",
+            got,
+        }),
+    }
 }
 
 fn link(ledger: &Ledger, lua: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {

@@ -1,9 +1,10 @@
-//! What `strong_count`, `weak_count`, `is_alive` and `release` accept: a Probe, a WeakProbe or
-//! the id of an object of this Lua state.
+//! What `strong_count`, `weak_count`, `is_alive`, `release` and `info` accept: a Probe, a
+//! WeakProbe, a LentProbe during its loan, or the id of an object of this Lua state.
 
 use mlua::{AnyUserData, Value as LuaValue};
 
-use crate::ledger::{Counts, Ledger};
+use crate::ledger::{Counts, Info, Ledger};
+use crate::lend::LentProbe;
 use crate::misuse::{Misuse, Reply};
 use crate::object::Id;
 use crate::probe::Probe;
@@ -14,13 +15,17 @@ const EXPECTED: &str = "Probe, WeakProbe or id";
 /// The counts of the object `value` names.
 pub(crate) fn counts(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Counts> {
     match value {
-        LuaValue::UserData(ud) => {
-            with_handle(&ud, |p| p.counts(ledger), WeakProbe::counts).ok_or(Misuse::Type {
-                arg,
-                expected: EXPECTED,
-                got: LuaValue::UserData(ud),
-            })
-        }
+        LuaValue::UserData(ud) => with_handle(
+            &ud,
+            |p| Ok(p.counts(ledger)),
+            |w| Ok(w.counts()),
+            |h| h.counts(ledger, arg),
+        )
+        .unwrap_or(Err(Misuse::Type {
+            arg,
+            expected: EXPECTED,
+            got: LuaValue::UserData(ud),
+        })),
         value => Ok(ledger.counts(issued_id(ledger, arg, value)?)),
     }
 }
@@ -28,19 +33,36 @@ pub(crate) fn counts(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Counts>
 /// The id of the object `value` names.
 pub(crate) fn id(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Id> {
     match value {
-        LuaValue::UserData(ud) => with_handle(&ud, Probe::id, WeakProbe::id).ok_or(Misuse::Type {
-            arg,
-            expected: EXPECTED,
-            got: LuaValue::UserData(ud),
-        }),
+        LuaValue::UserData(ud) => with_handle(&ud, |p| Ok(p.id()), |w| Ok(w.id()), |h| h.id(arg))
+            .unwrap_or(Err(Misuse::Type {
+                arg,
+                expected: EXPECTED,
+                got: LuaValue::UserData(ud),
+            })),
         value => issued_id(ledger, arg, value),
     }
 }
 
-/// The id of a Probe or WeakProbe, or `None` for anything else.
+/// What rcprobe knows about the object `value` names. A Probe knows its label even once the
+/// object is gone.
+pub(crate) fn info(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Info> {
+    let label = match &value {
+        LuaValue::UserData(ud) => ud
+            .borrow_scoped::<Probe, _>(|p| ledger.label_name(p.label()))
+            .ok(),
+        _ => None,
+    };
+    let mut info = ledger.info(id(ledger, arg, value)?);
+    info.label = info.label.or(label);
+    Ok(info)
+}
+
+/// The id of a Probe, a WeakProbe or a LentProbe during its loan; `None` for anything else.
 pub(crate) fn id_of(value: &LuaValue) -> Option<Id> {
     match value {
-        LuaValue::UserData(ud) => with_handle(ud, Probe::id, WeakProbe::id),
+        LuaValue::UserData(ud) => {
+            with_handle(ud, |p| Some(p.id()), |w| Some(w.id()), LentProbe::live_id).flatten()
+        }
         _ => None,
     }
 }
@@ -49,11 +71,14 @@ fn with_handle<R>(
     ud: &AnyUserData,
     probe: impl FnOnce(&Probe) -> R,
     weak: impl FnOnce(&WeakProbe) -> R,
+    lent: impl FnOnce(&LentProbe) -> R,
 ) -> Option<R> {
     if ud.is::<Probe>() {
         ud.borrow_scoped(probe).ok()
-    } else {
+    } else if ud.is::<WeakProbe>() {
         ud.borrow_scoped(weak).ok()
+    } else {
+        ud.borrow_scoped(lent).ok()
     }
 }
 

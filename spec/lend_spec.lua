@@ -1,0 +1,111 @@
+local rcprobe = require("rcprobe")
+local helper = require("spec.helper")
+
+describe("lend()", function()
+  it("never raises a count: during the call, after it, and after a collection", function()
+    local p = rcprobe.new()
+    local w = p:downgrade()
+    helper.gc_stopped(function()
+      rcprobe.lend(p, function(h)
+        assert.are.equal(1, h:strong_count())
+        assert.are.equal(1, h:weak_count())
+        assert.are.equal(1, p:strong_count())
+      end)
+      assert.are.equal(1, p:strong_count())
+      assert.are.equal(1, p:weak_count())
+    end)
+    helper.collect()
+    assert.are.equal(1, p:strong_count())
+    assert.is_not_nil(w)
+  end)
+
+  it("keeps the count at 1 where pass() leaves it at 2 until a collection", function()
+    local passed, lent = rcprobe.new(), rcprobe.new()
+    local function counts() return { pass = passed:strong_count(), lend = lent:strong_count() } end
+    helper.gc_stopped(function()
+      rcprobe.pass(passed, function() end)
+      rcprobe.lend(lent, function() end)
+      assert.are.same({ pass = 2, lend = 1 }, counts())
+    end)
+    collectgarbage()
+    assert.are.same({ pass = 1, lend = 1 }, counts())
+  end)
+
+  it("lends a handle that reads and writes the object", function()
+    local p = rcprobe.new("before", { label = "lent" })
+    rcprobe.lend(p, function(h)
+      assert.are.equal(p:id(), h:id())
+      assert.are.equal("lent", h:label())
+      assert.are.equal("before", h:get())
+      h:set("after")
+      assert.are.equal(p:id(), rcprobe.id_of(h))
+      assert.are.equal(1, rcprobe.strong_count(h))
+    end)
+    assert.are.equal("after", p:get())
+  end)
+
+  it("makes a real Probe with clone(), which outlives the loan", function()
+    local p = rcprobe.new()
+    local clone = rcprobe.lend(p, function(h)
+      local c = h:clone()
+      assert.are.equal(2, p:strong_count())
+      return c
+    end)
+    assert.is_true(clone == p)
+    assert.are.equal(2, p:strong_count())
+  end)
+
+  it("passes the extra arguments and returns all of fn's results", function()
+    local p = rcprobe.new()
+    local a, b, c = rcprobe.lend(p, function(_, x, y) return y, nil, x end, 1, 2)
+    assert.are.same({ 2, nil, 1 }, { a, b, c })
+  end)
+
+  it("ends the loan when fn returns: any later use raises", function()
+    local p = rcprobe.new()
+    local kept = {}
+    rcprobe.lend(p, function(h) kept.h = h end)
+    local ended = ("the loan of probe #%d has ended"):format(p:id())
+    for _, method in ipairs({ "id", "label", "get", "set", "clone", "strong_count", "weak_count" }) do
+      assert.has_error(function() kept.h[method](kept.h) end, ("bad argument #1 to '%s' (%s)"):format(method, ended))
+    end
+    assert.has_error(function() rcprobe.strong_count(kept.h) end,
+      ("bad argument #1 to 'strong_count' (%s)"):format(ended))
+    assert.is_nil(rcprobe.id_of(kept.h))
+    assert.are.equal(("LentProbe #%d (loan ended)"):format(p:id()), tostring(kept.h))
+  end)
+
+  it("ends the loan when fn raises, and raises fn's error unchanged", function()
+    local p = rcprobe.new()
+    local kept, raised = {}, {}
+    local ok, err = pcall(rcprobe.lend, p, function(h) kept.h = h; error(raised) end)
+    assert.is_false(ok)
+    assert.are.equal(raised, err)
+    assert.is_nil(rcprobe.id_of(kept.h))
+  end)
+
+  it("keeps the lent Probe from being closed until the loan ends, as a Rust borrow does", function()
+    local p = rcprobe.new()
+    rcprobe.lend(p, function()
+      assert.has_error(function() p:close() end,
+        ("calling 'close' on bad self (probe #%d is lent out: close it after the loan)"):format(p:id()))
+    end)
+    p:close()
+    assert.is_true(p:is_closed())
+  end)
+
+  it("refuses a closed Probe, like pass()", function()
+    local p = rcprobe.new()
+    p:close()
+    assert.has_error(function() rcprobe.lend(p, print) end,
+      ("bad argument #1 to 'lend' (probe #%d is closed)"):format(p:id()))
+  end)
+
+  it("refuses anything but a Probe and something callable", function()
+    local p = rcprobe.new()
+    assert.has_error(function() rcprobe.lend(p:downgrade(), print) end,
+      "bad argument #1 to 'lend' (Probe expected, got WeakProbe)")
+    assert.has_error(function() rcprobe.lend(p, "print") end,
+      "bad argument #2 to 'lend' (function expected, got string)")
+  end)
+end)
