@@ -207,6 +207,9 @@ local PROBE_CLONE, WEAK_UPGRADE = (function()
   return clone, upgrade
 end)()
 
+-- On 5.4, a function whose <close> variable closes a Probe at the end of its scope.
+local CLOSE_SCOPE = _VERSION == "Lua 5.4" and not jit and assert(load("do local _ <close> = ... end"))
+
 local RAISED = setmetatable({}, { __tostring = function() return "the error fn raised" end })
 
 local OPS = {
@@ -228,11 +231,17 @@ local OPS = {
     return ("clone(%s) -> root %d"):format(what, j)
   end },
 
-  { name = "close", weight = 5, needs = "probe", frees = true, run = function(run, i)
+  { name = "close", weight = 5, needs = "probe", frees = true, run = function(run, i, r)
     local what = describe_root(run, i)
-    run.roots[i]:close()
+    local how = "close(%s)"
+    if CLOSE_SCOPE and r[2] < 0.3 then
+      CLOSE_SCOPE(run.roots[i])
+      how = "close(%s) by leaving the scope of a <close> variable"
+    else
+      run.roots[i]:close()
+    end
     run.model:close(run.model.roots[i])
-    return ("close(%s)"):format(what)
+    return how:format(what)
   end },
 
   { name = "drop", weight = 10, needs = "root", frees = true, run = function(run, i)
@@ -316,28 +325,42 @@ local OPS = {
   { name = "pass", weight = 6, needs = "open", grows = true, run = function(run, i, r)
     local what = describe_root(run, i)
     local model = run.model
-    local id = model.handles[model.roots[i]].id
+    local hid = model.roots[i]
+    local id = model.handles[hid].id
     local p = run.roots[i]
-    local mode = r[2] < 0.45 and "keeps" or r[2] < 0.9 and "drops" or "raises"
+    local mode = r[2] < 0.4 and "keeps the clone" or r[2] < 0.8 and "drops the clone"
+      or r[2] < 0.9 and "closes p and drops the clone" or "drops the clone and raises"
+    -- What the clone must see: one more strong reference than now.
+    local expected = { strong = model:strong(id) + 1, weak = model:weak(id) }
     local seen = {}
     local ok, a, b = pcall(rcprobe.pass, p, function(clone, extra)
       seen.strong, seen.weak, seen.same = clone:strong_count(), rcprobe.weak_count(clone), clone == p
-      local hid = model:add_handle("probe", id)
-      if mode == "keeps" then seen.root = push(run, clone, hid) end
-      if mode == "raises" then error(RAISED, 0) end
+      local clone_hid = model:add_handle("probe", id)
+      if mode == "keeps the clone" then
+        seen.root = push(run, clone, clone_hid)
+      elseif mode == "closes p and drops the clone" then
+        p:close()
+        model:close(hid)
+        seen.after_close = clone:strong_count()
+      elseif mode == "drops the clone and raises" then
+        error(RAISED, 0)
+      end
       return "passed", extra
     end, i)
-    expect("pass(): the clone's strong count", model:strong(id), seen.strong)
-    expect("pass(): the clone's weak count", model:weak(id), seen.weak)
+    expect("pass(): the clone's strong count", expected.strong, seen.strong)
+    expect("pass(): the clone's weak count", expected.weak, seen.weak)
     expect("pass(): clone == p", true, seen.same)
-    if mode == "raises" then
+    if seen.after_close then
+      expect("pass(): the clone's strong count after p:close()", model:strong(id), seen.after_close)
+    end
+    if mode == "drops the clone and raises" then
       expect_true("pass() did not raise fn's error unchanged", not ok and a == RAISED)
     else
       expect_true("pass() failed: " .. tostring(a), ok)
       expect_true("pass() did not return fn's results", a == "passed" and b == i)
     end
     if seen.root then return ("pass(%s), fn keeps the clone as root %d"):format(what, seen.root) end
-    return ("pass(%s), fn %s"):format(what, mode == "drops" and "drops the clone" or "drops the clone and raises")
+    return ("pass(%s), fn %s"):format(what, mode)
   end },
 
   { name = "lend", weight = 5, needs = "open", run = function(run, i, r)
@@ -345,7 +368,7 @@ local OPS = {
     local model = run.model
     local id = model.handles[model.roots[i]].id
     local modes = { "only reads", "clones h and keeps it", "clones h and drops it", "sets a value",
-      "tries to close p", "raises" }
+      "tries to close p", "passes p and keeps the clone", "raises" }
     local mode = pick(modes, r[2])
     local value = value_at(r[3])
     local before = { strong = model:strong(id), weak = model:weak(id) }
@@ -365,6 +388,8 @@ local OPS = {
       elseif mode == "tries to close p" then
         seen.closed = pcall(p.close, p)
         seen.is_closed = p:is_closed()
+      elseif mode == "passes p and keeps the clone" then
+        rcprobe.pass(p, function(clone) seen.root = push(run, clone, model:add_handle("probe", id)) end)
       elseif mode == "raises" then
         error(RAISED, 0)
       end
@@ -386,7 +411,7 @@ local OPS = {
       expect_true("lend() failed: " .. tostring(a), ok)
       expect_true("lend() did not return fn's results", a == "lent" and rawequal(b, run.roots[i]))
     end
-    if seen.root then return ("lend(%s), fn clones h and keeps it as root %d"):format(what, seen.root) end
+    if seen.root then return ("lend(%s), fn %s as root %d"):format(what, mode, seen.root) end
     if mode == "sets a value" then return ("lend(%s), fn sets %s"):format(what, show(value)) end
     return ("lend(%s), fn %s"):format(what, mode)
   end },
@@ -559,6 +584,11 @@ local function verify(run, index)
     same(0, strong_count(id), "strong_count(#%d) once dropped", id - base_id)
     same(0, weak_count(id), "weak_count(#%d) once dropped", id - base_id)
     same(false, is_alive(id), "is_alive(#%d) once dropped", id - base_id)
+    local info = rcprobe.info(id)
+    for field, want in pairs({ id = id, strong = 0, weak = 0, held = 0, linked = false, alive = false }) do
+      same(want, info[field], "info(#%d).%s once dropped", id - base_id, field)
+    end
+    same(nil, info.label, "info(#%d).label once dropped", id - base_id)
   end
   model.dropped = {}
   -- Every root's counts; its id and state by turns, a quarter of them each time.
