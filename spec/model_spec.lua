@@ -739,9 +739,10 @@ end
 -- Runs the operations that `next_op(index)` gives (an op number and the random state of its
 -- parameters, or nil at the end), each followed by the checks. Returns nil, or the index of
 -- the op that failed and why. `descriptions`, if given, receives what each op did.
-local function run_sequence(run, next_op, descriptions)
+local function run_sequence(run, next_op, descriptions, keep_last)
   local keep = descriptions ~= nil
   descriptions = descriptions or {}
+  keep_last = keep_last or math.huge
   local index = 0
   while true do
     index = index + 1
@@ -756,6 +757,7 @@ local function run_sequence(run, next_op, descriptions)
     ok, result = xpcall(function() verify(run, index) end, failure_of)
     if not ok then return index, result end
     if not keep then descriptions[index] = nil end
+    if index > keep_last then descriptions[index - keep_last] = nil end
   end
 end
 
@@ -826,12 +828,12 @@ function OpLog:list()
   return list
 end
 
-local function replay(list, descriptions)
+local function replay(list, descriptions, keep_last)
   local run = start_run()
   local ok, index, why = pcall(run_sequence, run, function(k)
     local op = list[k]
     if op then return op[1], op[2] end
-  end, descriptions)
+  end, descriptions, keep_last)
   finish_run(run)
   if not ok then return 0, tostring(index) end
   return index, why
@@ -911,6 +913,8 @@ local function shrink(list, seconds)
   end
 end
 
+local SHOWN = 40 -- operations of the failing prefix a report shows, the last ones
+
 -- Runs `count` random operations from `seed`. Returns nil, or a report of the first
 -- disagreement with the shrunk list of operations that still disagree.
 local function check_random(seed, count, shrink_seconds)
@@ -937,14 +941,20 @@ local function check_random(seed, count, shrink_seconds)
     "  " .. why,
     ("The shortest failing prefix: RCPROBE_MODEL_SEED=%d RCPROBE_MODEL_OPS=%d"):format(seed, index),
   }
-  local shrunk = shrink(log:list(), shrink_seconds)
-  local descriptions = {}
-  local shrunk_index, shrunk_why = replay(shrunk, descriptions)
-  if not shrunk_index then
+  local list = log:list()
+  local last = {}
+  local replayed = replay(list, last, SHOWN)
+  lines[#lines + 1] = index <= SHOWN and "It is:" or ("Its last %d operations:"):format(SHOWN)
+  for k = math.max(1, index - SHOWN + 1), index do lines[#lines + 1] = ("%7d  %s"):format(k, last[k] or "?") end
+  if not replayed then
     lines[#lines + 1] = "(Replaying it again in this Lua state did not disagree: it depends on something"
       .. " this state remembers, such as stats().peak; replay it alone with the line above.)"
     return table.concat(lines, "\n")
   end
+  local shrunk = shrink(list, shrink_seconds)
+  local descriptions = {}
+  local shrunk_index, shrunk_why = replay(shrunk, descriptions)
+  if not shrunk_index then return table.concat(lines, "\n") end
   lines[#lines + 1] = ("Shrunk to %d operations that still disagree:"):format(shrunk_index)
   for k = 1, shrunk_index do lines[#lines + 1] = ("%5d  %s"):format(k, descriptions[k]) end
   lines[#lines + 1] = "  -> " .. shrunk_why
