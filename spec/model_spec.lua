@@ -10,8 +10,9 @@
 --   RCPROBE_MODEL_OPS=1000000 RCPROBE_MODEL_SEED=7 lua5.4 /usr/bin/busted spec/model_spec.lua
 --
 -- A disagreement fails the spec with the seed, the number of the first operation that
--- disagreed (RCPROBE_MODEL_OPS set to it replays that shortest failing prefix), and the
--- prefix shrunk to the fewest operations that still disagree, as a readable list.
+-- disagreed (RCPROBE_MODEL_OPS set to it replays that shortest failing prefix), the last 40
+-- operations of that prefix, and the prefix shrunk to the fewest operations that still
+-- disagree, each as a readable list.
 --
 -- The collector stays stopped for the whole run, so handles only go away at the collections
 -- the operations ask for, when the model says they must.
