@@ -37,11 +37,7 @@ pub(crate) fn max_cycles(max: LuaValue) -> Reply<u32> {
             return Err(Misuse::argument(1, "number has no integer representation"));
         }
         got => {
-            return Err(Misuse::Type {
-                arg: 1,
-                expected: "number",
-                got,
-            });
+            return Err(Misuse::Type { arg: 1, expected: "number", got });
         }
     };
     u32::try_from(max)

@@ -7,9 +7,12 @@
 //! Everything rcprobe knows about a Lua state lives in that state (mlua app data), never in a
 //! static: two states never see each other's objects.
 
+#![forbid(unsafe_code)]
+
 mod census;
 mod collect;
 mod create;
+mod host;
 mod id_table;
 mod ledger;
 mod lend;
@@ -23,6 +26,7 @@ mod target;
 mod value;
 mod weak_probe;
 
+pub use host::{counts, downgrade, lend, stats, track};
 pub use ledger::Counts;
 pub use module::{LUA, open};
 pub use object::Id;

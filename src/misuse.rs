@@ -6,18 +6,12 @@
 //! `Result` convention), and the Lua wrappers in `api.lua` turn the misuse into `error(...)`
 //! with Lua's own wording and the caller's position.
 
-use mlua::{
-    FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value,
-};
+use mlua::{FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value};
 
 pub(crate) enum Misuse {
     /// `bad argument #n to 'f' (<expected> expected, got <type of the argument>)`.
     /// The type name is found on the Lua side, which can read any value's `__name`.
-    Type {
-        arg: u8,
-        expected: &'static str,
-        got: Value,
-    },
+    Type { arg: u8, expected: &'static str, got: Value },
     /// `bad argument #n to 'f' (<detail>)`.
     Argument { arg: u8, detail: String },
     /// `f: <detail>`, for a call that is well formed but cannot be done.
@@ -31,10 +25,7 @@ pub(crate) type Reply<T> = Result<T, Misuse>;
 
 impl Misuse {
     pub(crate) fn argument(arg: u8, detail: impl Into<String>) -> Self {
-        Misuse::Argument {
-            arg,
-            detail: detail.into(),
-        }
+        Misuse::Argument { arg, detail: detail.into() }
     }
 
     /// Turns an error from mlua itself (out of memory, a failed finalizer) into one to raise.

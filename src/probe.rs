@@ -4,8 +4,7 @@
 use std::rc::Rc;
 
 use mlua::{
-    AnyUserData, Either, Lua, Result as LuaResult, Table, UserDataRef, UserDataRefMut,
-    Value as LuaValue,
+    AnyUserData, Either, Lua, Result as LuaResult, Table, UserDataRef, UserDataRefMut, Value as LuaValue,
 };
 
 use crate::ledger::{Counts, Ledger};
@@ -48,9 +47,7 @@ impl Probe {
     pub(crate) fn open(&self, arg: u8) -> Reply<&Shared> {
         match self {
             Probe::Open(object) => Ok(object),
-            Probe::Closed { id, .. } => {
-                Err(Misuse::argument(arg, format!("probe #{id} is closed")))
-            }
+            Probe::Closed { id, .. } => Err(Misuse::argument(arg, format!("probe #{id} is closed"))),
         }
     }
 
@@ -64,10 +61,7 @@ impl Probe {
     /// Drops this probe's strong reference now (the object drops too if it was the last).
     fn close(&mut self) {
         if let Probe::Open(_) = self {
-            let closed = Probe::Closed {
-                id: self.id(),
-                label: self.label(),
-            };
+            let closed = Probe::Closed { id: self.id(), label: self.label() };
             drop(std::mem::replace(self, closed));
         }
     }
@@ -75,26 +69,15 @@ impl Probe {
     pub(crate) fn describe(&self, ledger: &Ledger) -> String {
         let label = String::from_utf8_lossy(&ledger.label_name(self.label())).into_owned();
         let Counts { strong, weak } = self.counts(ledger);
-        let closed = if matches!(self, Probe::Closed { .. }) {
-            "closed, "
-        } else {
-            ""
-        };
-        format!(
-            "Probe #{} \"{label}\" ({closed}strong {strong}, weak {weak})",
-            self.id()
-        )
+        let closed = if matches!(self, Probe::Closed { .. }) { "closed, " } else { "" };
+        format!("Probe #{} \"{label}\" ({closed}strong {strong}, weak {weak})", self.id())
     }
 }
 
 pub(crate) fn this<T>(this: Either<T, LuaValue>) -> Reply<T> {
     match this {
         Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::Type {
-            arg: 1,
-            expected: "Probe",
-            got,
-        }),
+        Either::Right(got) => Err(Misuse::Type { arg: 1, expected: "Probe", got }),
     }
 }
 
@@ -110,56 +93,28 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     let l = Rc::clone(ledger);
     methods.set(
         "label",
-        raw(lua, move |lua, p: This| {
-            Ok(lua.create_string(l.label_name(this(p)?.label()))?)
-        })?,
+        raw(lua, move |lua, p: This| Ok(lua.create_string(l.label_name(this(p)?.label()))?))?,
     )?;
     methods.set("get", raw(lua, get)?)?;
     methods.set("set", raw(lua, set)?)?;
-    methods.set(
-        "clone",
-        raw(lua, |lua, p: This| {
-            Ok(push(lua, Rc::clone(this(p)?.open(1)?))?)
-        })?,
-    )?;
+    methods.set("clone", raw(lua, |lua, p: This| Ok(push(lua, Rc::clone(this(p)?.open(1)?))?))?)?;
     methods.set(
         "downgrade",
-        raw(lua, |lua, p: This| {
-            Ok(lua.create_any_userdata(WeakProbe::new(this(p)?.open(1)?))?)
-        })?,
+        raw(lua, |lua, p: This| Ok(lua.create_any_userdata(WeakProbe::new(this(p)?.open(1)?))?))?,
     )?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "strong_count",
-        raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).strong))?,
-    )?;
+    methods.set("strong_count", raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).strong))?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "weak_count",
-        raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).weak))?,
-    )?;
+    methods.set("weak_count", raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).weak))?)?;
     methods.set("close", raw(lua, close)?)?;
-    methods.set(
-        "is_closed",
-        raw(lua, |_, p: This| {
-            Ok(matches!(*this(p)?, Probe::Closed { .. }))
-        })?,
-    )?;
+    methods.set("is_closed", raw(lua, |_, p: This| Ok(matches!(*this(p)?, Probe::Closed { .. })))?)?;
     let l = Rc::clone(ledger);
     methods.set("link", raw(lua, move |lua, args| link(&l, lua, args))?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "unlink",
-        raw(lua, move |_, p: This| {
-            Ok(l.unlink(this(p)?.open(1)?.borrow().id()))
-        })?,
-    )?;
+    methods.set("unlink", raw(lua, move |_, p: This| Ok(l.unlink(this(p)?.open(1)?.borrow().id())))?)?;
     methods.set("attach", raw(lua, attach)?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "tostring",
-        raw(lua, move |_, p: This| Ok(this(p)?.describe(&l)))?,
-    )?;
+    methods.set("tostring", raw(lua, move |_, p: This| Ok(this(p)?.describe(&l)))?)?;
     // `__eq` never raises: Lua 5.3+ calls it with any value on one side.
     methods.set(
         "eq",
@@ -182,11 +137,7 @@ fn set(_: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
 
 /// Stores a copy of `value` (argument #2) in the object.
 pub(crate) fn store(object: &Shared, value: LuaValue) -> Reply<()> {
-    let value = Value::copy(&value).ok_or(Misuse::Type {
-        arg: 2,
-        expected: value::ACCEPTED,
-        got: value,
-    })?;
+    let value = Value::copy(&value).ok_or(Misuse::Type { arg: 2, expected: value::ACCEPTED, got: value })?;
     object.borrow_mut().value = value;
     Ok(())
 }
@@ -200,16 +151,9 @@ fn close(_: &Lua, p: ThisMut) -> Reply<()> {
         // A Probe that mlua cannot borrow mutably is the one `lend` is lending out.
         Either::Right(LuaValue::UserData(ud)) if ud.is::<Probe>() => {
             let id = ud.borrow_scoped::<Probe, _>(Probe::id)?;
-            Err(Misuse::argument(
-                1,
-                format!("probe #{id} is lent out: close it after the loan"),
-            ))
+            Err(Misuse::argument(1, format!("probe #{id} is lent out: close it after the loan")))
         }
-        Either::Right(got) => Err(Misuse::Type {
-            arg: 1,
-            expected: "Probe",
-            got,
-        }),
+        Either::Right(got) => Err(Misuse::Type { arg: 1, expected: "Probe", got }),
     }
 }
 
@@ -223,11 +167,7 @@ fn link(ledger: &Ledger, lua: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
 
 /// Stores `value` as the probe's user value, which the collector traces.
 fn attach(_: &Lua, (p, value): (LuaValue, LuaValue)) -> Reply<()> {
-    let not_a_probe = |got| Misuse::Type {
-        arg: 1,
-        expected: "Probe",
-        got,
-    };
+    let not_a_probe = |got| Misuse::Type { arg: 1, expected: "Probe", got };
     let LuaValue::UserData(ud) = &p else {
         return Err(not_a_probe(p));
     };

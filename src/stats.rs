@@ -57,11 +57,7 @@ pub(crate) struct Labels {
 
 impl Default for Labels {
     fn default() -> Self {
-        let mut labels = Labels {
-            names: Vec::new(),
-            stats: Vec::new(),
-            ids: HashMap::new(),
-        };
+        let mut labels = Labels { names: Vec::new(), stats: Vec::new(), ids: HashMap::new() };
         labels.intern(DEFAULT_LABEL);
         labels
     }

@@ -72,6 +72,11 @@ busted_specs() {
   done
 }
 
+examples() {
+  check "cargo run --example host" "$LOGS/example-host.log" \
+    cargo run --locked --example host --features lua54,vendored --target-dir target/vendored-lua54
+}
+
 lints() {
   local feature
   check "cargo fmt --check" "$LOGS/fmt.log" cargo fmt --check
@@ -89,6 +94,7 @@ lints() {
 
 cargo_tests
 busted_specs
+examples
 lints
 
 echo
