@@ -1,8 +1,9 @@
 # rcprobe's two commands, on Debian or Ubuntu with a Rust toolchain:
 #   make demo   install what is missing, build the rock for Lua 5.4, run examples/seed.lua
 #   make test   the same set-up, then every check on every interpreter (tools/check.sh)
+#   make memcheck  the busted suite on Lua 5.4 under valgrind (also part of make test)
 
-.PHONY: demo test deps clean
+.PHONY: demo test memcheck deps clean
 
 deps:
 	@tools/deps.sh
@@ -13,6 +14,9 @@ demo: deps
 
 test: deps
 	@tools/check.sh
+
+memcheck: deps
+	@tools/memcheck.sh
 
 clean:
 	rm -rf build target .rocks

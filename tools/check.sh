@@ -72,6 +72,10 @@ busted_specs() {
   done
 }
 
+memcheck() {
+  check "memcheck (busted on lua5.4 under valgrind)" "$LOGS/memcheck.log" tools/memcheck.sh
+}
+
 examples() {
   check "cargo run --example host" "$LOGS/example-host.log" \
     cargo run --locked --example host --features lua54,vendored --target-dir target/vendored-lua54
@@ -94,6 +98,7 @@ lints() {
 
 cargo_tests
 busted_specs
+memcheck
 examples
 lints
 
