@@ -2,14 +2,15 @@
 #   make demo   install what is missing, build the rock for Lua 5.4, run examples/seed.lua
 #   make test   the same set-up, then every check on every interpreter (tools/check.sh)
 #   make memcheck  the busted suite on Lua 5.4 under valgrind (also part of make test)
+#   make bench     rcprobe against baselines from the same crate; writes bench/results.md
 
-.PHONY: demo test memcheck deps clean
+.PHONY: demo test memcheck bench deps clean
 
 deps:
 	@tools/deps.sh
 
 demo: deps
-	@tools/rock.sh lua5.4
+	@mkdir -p build && tools/rock.sh lua5.4 > build/demo-rock.log 2>&1 || { cat build/demo-rock.log; exit 1; }
 	@eval "$$(tools/rock.sh env lua5.4)" && lua5.4 examples/seed.lua
 
 test: deps
@@ -17,6 +18,9 @@ test: deps
 
 memcheck: deps
 	@tools/memcheck.sh
+
+bench: deps
+	@tools/bench.sh
 
 clean:
 	rm -rf build target .rocks

@@ -19,7 +19,7 @@ struct Options {
 }
 
 pub(crate) fn new(ledger: &Rc<Ledger>, lua: &Lua, (value, opts): (LuaValue, LuaValue)) -> Reply<AnyUserData> {
-    let value = Value::copy(&value).ok_or(Misuse::Type { arg: 1, expected: value::ACCEPTED, got: value })?;
+    let value = Value::copy(&value).ok_or(Misuse::type_error(1, value::ACCEPTED, value))?;
     let Options { label, bytes } = Options::read(opts)?;
     let object = ledger.create(value, label.as_deref().unwrap_or(DEFAULT_LABEL), bytes)?;
     Ok(probe::push(lua, object)?)
@@ -33,7 +33,7 @@ impl Options {
             LuaValue::Nil => return Ok(options),
             LuaValue::Table(table) => table,
             got => {
-                return Err(Misuse::Type { arg: 2, expected: "table", got });
+                return Err(Misuse::type_error(2, "table", got));
             }
         };
         for pair in table.pairs::<LuaValue, LuaValue>() {

@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 use mlua::{FromLuaMulti, Function, IntoLuaMulti, Lua, Result as LuaResult, UserData, Value};
 
 use crate::ledger::Counts;
-use crate::misuse::Misuse;
+use crate::misuse::{Kind, Misuse};
 use crate::module::ledger;
 use crate::object::Id;
 use crate::stats::Stats;
@@ -60,9 +60,9 @@ pub fn stats(lua: &Lua) -> LuaResult<Stats> {
 }
 
 fn misuse_error(misuse: Misuse) -> mlua::Error {
-    match misuse {
-        Misuse::Refused(message) => mlua::Error::runtime(message),
-        Misuse::Raised(Value::Error(error)) => *error,
+    match misuse.kind() {
+        Kind::Refused(message) => mlua::Error::runtime(message),
+        Kind::Raised(Value::Error(error)) => *error,
         _ => mlua::Error::runtime("rcprobe: unexpected misuse"),
     }
 }

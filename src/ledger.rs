@@ -163,6 +163,12 @@ impl Ledger {
         self.books.borrow().counts(id)
     }
 
+    /// Counts of `id` if this state issued it.
+    pub(crate) fn counts_if_issued(&self, id: i64) -> Option<Counts> {
+        let books = self.books.borrow();
+        (id >= 1 && id <= i64::from(books.last_id)).then(|| books.counts(id as Id))
+    }
+
     /// Registers a host's own `Rc` under a new id, so that Lua can ask for its counts.
     pub(crate) fn track(&self, object: Weak<dyn Any>, label: &[u8]) -> Reply<Id> {
         let mut books = self.books.borrow_mut();
@@ -298,7 +304,7 @@ impl Books {
         let id = self
             .last_id
             .checked_add(1)
-            .ok_or_else(|| Misuse::Refused(format!("all {} ids of this Lua state are used", Id::MAX)))?;
+            .ok_or_else(|| Misuse::refused(format!("all {} ids of this Lua state are used", Id::MAX)))?;
         self.last_id = id;
         Ok(id)
     }

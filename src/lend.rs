@@ -53,7 +53,7 @@ impl LentProbe {
 fn this(this: This) -> Reply<UserDataRef<LentProbe>> {
     match this {
         Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::Type { arg: 1, expected: "LentProbe", got }),
+        Either::Right(got) => Err(Misuse::type_error(1, "LentProbe", got)),
     }
 }
 

@@ -9,6 +9,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "bench")]
+mod bench;
 mod census;
 mod collect;
 mod create;

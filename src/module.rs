@@ -55,6 +55,8 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
     let exports: Table = api.get("module")?;
     exports.set("_VERSION", format!("rcprobe {}", env!("CARGO_PKG_VERSION")))?;
     exports.set("LUA", LUA)?;
+    #[cfg(feature = "bench")]
+    crate::bench::install(lua, &exports)?;
     lua.set_app_data(Module { exports: exports.clone(), ledger });
     Ok(exports)
 }

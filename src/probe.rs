@@ -77,7 +77,7 @@ impl Probe {
 pub(crate) fn this<T>(this: Either<T, LuaValue>) -> Reply<T> {
     match this {
         Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::Type { arg: 1, expected: "Probe", got }),
+        Either::Right(got) => Err(Misuse::type_error(1, "Probe", got)),
     }
 }
 
@@ -137,7 +137,7 @@ fn set(_: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
 
 /// Stores a copy of `value` (argument #2) in the object.
 pub(crate) fn store(object: &Shared, value: LuaValue) -> Reply<()> {
-    let value = Value::copy(&value).ok_or(Misuse::Type { arg: 2, expected: value::ACCEPTED, got: value })?;
+    let value = Value::copy(&value).ok_or(Misuse::type_error(2, value::ACCEPTED, value))?;
     object.borrow_mut().value = value;
     Ok(())
 }
@@ -153,7 +153,7 @@ fn close(_: &Lua, p: ThisMut) -> Reply<()> {
             let id = ud.borrow_scoped::<Probe, _>(Probe::id)?;
             Err(Misuse::argument(1, format!("probe #{id} is lent out: close it after the loan")))
         }
-        Either::Right(got) => Err(Misuse::Type { arg: 1, expected: "Probe", got }),
+        Either::Right(got) => Err(Misuse::type_error(1, "Probe", got)),
     }
 }
 
@@ -167,7 +167,7 @@ fn link(ledger: &Ledger, lua: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
 
 /// Stores `value` as the probe's user value, which the collector traces.
 fn attach(_: &Lua, (p, value): (LuaValue, LuaValue)) -> Reply<()> {
-    let not_a_probe = |got| Misuse::Type { arg: 1, expected: "Probe", got };
+    let not_a_probe = |got| Misuse::type_error(1, "Probe", got);
     let LuaValue::UserData(ud) = &p else {
         return Err(not_a_probe(p));
     };

@@ -17,8 +17,9 @@ pub(crate) fn counts(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Counts>
     match value {
         LuaValue::UserData(ud) => {
             with_handle(&ud, |p| Ok(p.counts(ledger)), |w| Ok(w.counts()), |h| h.counts(ledger, arg))
-                .unwrap_or(Err(Misuse::Type { arg, expected: EXPECTED, got: LuaValue::UserData(ud) }))
+                .unwrap_or(Err(Misuse::type_error(arg, EXPECTED, LuaValue::UserData(ud))))
         }
+        LuaValue::Integer(id) => ledger.counts_if_issued(id).ok_or_else(|| never_issued(arg, id)),
         value => Ok(ledger.counts(issued_id(ledger, arg, value)?)),
     }
 }
@@ -27,7 +28,7 @@ pub(crate) fn counts(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Counts>
 pub(crate) fn id(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Id> {
     match value {
         LuaValue::UserData(ud) => with_handle(&ud, |p| Ok(p.id()), |w| Ok(w.id()), |h| h.id(arg))
-            .unwrap_or(Err(Misuse::Type { arg, expected: EXPECTED, got: LuaValue::UserData(ud) })),
+            .unwrap_or(Err(Misuse::type_error(arg, EXPECTED, LuaValue::UserData(ud)))),
         value => issued_id(ledger, arg, value),
     }
 }
@@ -78,12 +79,12 @@ fn issued_id(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Id> {
             return Err(Misuse::argument(arg, "number has no integer representation"));
         }
         got => {
-            return Err(Misuse::Type { arg, expected: EXPECTED, got });
+            return Err(Misuse::type_error(arg, EXPECTED, got));
         }
     };
-    if ledger.is_issued(id) {
-        Ok(id as Id)
-    } else {
-        Err(Misuse::argument(arg, format!("no object #{id} in this Lua state")))
-    }
+    if ledger.is_issued(id) { Ok(id as Id) } else { Err(never_issued(arg, id)) }
+}
+
+fn never_issued(arg: u8, id: i64) -> Misuse {
+    Misuse::argument(arg, format!("no object #{id} in this Lua state"))
 }

@@ -40,7 +40,7 @@ impl WeakProbe {
 fn this(this: This) -> Reply<UserDataRef<WeakProbe>> {
     match this {
         Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::Type { arg: 1, expected: "WeakProbe", got }),
+        Either::Right(got) => Err(Misuse::type_error(1, "WeakProbe", got)),
     }
 }
 
