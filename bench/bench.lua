@@ -92,6 +92,7 @@ do
     full_collect()
     local lua_before, rust_before = collectgarbage("count"), bench.rust_heap()
     for i = 1, n do held.list[i] = make() end
+    assert(#held.list == n)
     full_collect()
     local lua_bytes = (collectgarbage("count") - lua_before) * 1024 / n
     local rust_bytes = (bench.rust_heap() - rust_before) / n
