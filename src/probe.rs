@@ -97,11 +97,8 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     )?;
     methods.set("get", raw(lua, get)?)?;
     methods.set("set", raw(lua, set)?)?;
-    methods.set("clone", raw(lua, |lua, p: This| Ok(push(lua, Rc::clone(this(p)?.open(1)?))?))?)?;
-    methods.set(
-        "downgrade",
-        raw(lua, |lua, p: This| Ok(lua.create_any_userdata(WeakProbe::new(this(p)?.open(1)?))?))?,
-    )?;
+    methods.set("clone", raw(lua, clone)?)?;
+    methods.set("downgrade", raw(lua, downgrade)?)?;
     let l = Rc::clone(ledger);
     methods.set("strong_count", raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).strong))?)?;
     let l = Rc::clone(ledger);
@@ -125,8 +122,21 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     Ok(methods)
 }
 
+// The userdata borrows end before anything allocates Lua memory: an allocation can run a
+// finalizer, and a finalizer may use this very probe.
+
+fn clone(lua: &Lua, p: This) -> Reply<AnyUserData> {
+    let object = Rc::clone(this(p)?.open(1)?);
+    Ok(push(lua, object)?)
+}
+
+fn downgrade(lua: &Lua, p: This) -> Reply<AnyUserData> {
+    let weak = WeakProbe::new(this(p)?.open(1)?);
+    Ok(lua.create_any_userdata(weak)?)
+}
+
 fn get(lua: &Lua, p: This) -> Reply<LuaValue> {
-    // Copied out first: making a Lua string can run a finalizer that calls `set` on this object.
+    // Copied out first: a finalizer run by making the string may call `set` on this object.
     let value = this(p)?.open(1)?.borrow().value.clone();
     Ok(value.to_lua(lua)?)
 }
