@@ -6,6 +6,23 @@
 //!
 //! Everything rcprobe knows about a Lua state lives in that state (mlua app data), never in a
 //! static: two states never see each other's objects.
+//!
+//! A Rust host that embeds Lua can install it without `require`, and let Lua watch its own
+//! `Rc` values:
+//!
+//! ```
+//! # fn main() -> mlua::Result<()> {
+//! use std::rc::Rc;
+//!
+//! let lua = mlua::Lua::new();
+//! lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
+//! let session = Rc::new(String::from("session"));
+//! let id = rcprobe::track(&lua, &session, "session")?;
+//! let strong: usize = lua.load(format!("return rcprobe.strong_count({id})")).eval()?;
+//! assert_eq!(1, strong); // rcprobe's own Weak is never counted
+//! # Ok(())
+//! # }
+//! ```
 
 #![forbid(unsafe_code)]
 
