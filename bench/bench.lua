@@ -69,6 +69,7 @@ do
     function(k) for _ = 1, k do bare() end collectgarbage() end,
     function(k) for i = 1, k do sink[i % 8] = finalized() end collectgarbage() end,
   })
+  assert(next(sink), "the finalized objects were made")
   row("create + collect a probe vs a bare userdata", "<= 1.25x", ns(t[1]), ns(t[2]),
     ("%.2fx"):format(t[1] / t[2]), yes(t[1] / t[2] <= 1.25))
   row(("(for scale) %s"):format(what), "report", ns(t[3]), "", "", "")
