@@ -45,7 +45,6 @@ local INTERNAL_SOURCES = {
   "rcprobe[/\\]luassert%.lua$",
   "luassert[/\\][%w_]+%.lua$",
 }
-local OWN_SOURCE = getinfo(1, "S").source
 
 local paths = {}
 
@@ -151,15 +150,16 @@ end
 -- Walks the heap once, looking for handles (Probes, WeakProbes) of the objects whose ids are
 -- keys of `targets`. Returns the walk: `parent` (object -> the object it was first reached
 -- from), `labels` (object -> its step, for roots and stack slots, which cannot be looked up
--- again later), `hits` (every reference to a handle: {from, handle, step or nil}), `kinds`
--- (handle -> "strong" or "weak") and `accounted` (handles held only by internal frames).
-local function walk(targets)
+-- again later), `hits` (every reference to a handle: {from, handle, step or nil}) and `kinds`
+-- (handle -> "strong" or "weak", or false). `asked` holds the handles the caller passed: the
+-- caller holds them, so they count as reached, and its call's temporaries holding them are
+-- not listed.
+local function walk(targets, asked)
   local TOP = {} -- the parent of the roots
   local parent, labels = {}, {}
   local queue, head, tail = {}, 1, 0
   local kinds = {} -- userdata -> its handle kind among the targets, or false
   local hits = {}
-  local accounted = {}
   local ephemerons = {}
 
   local function kind_of(u)
@@ -190,19 +190,6 @@ local function walk(targets)
     if v ~= nil and COLLECTABLE[type(v)] then reach(TOP, v, step("root", text)) end
   end
 
-  -- Handles in the locals of an internal frame, directly or in a table (luassert passes its
-  -- arguments as a table): they are the handle being asked about, not a leak.
-  local function account(v)
-    local t = type(v)
-    if t == "userdata" then
-      if kind_of(v) then accounted[v] = true end
-    elseif t == "table" then
-      for _, item in next, v do
-        if type(item) == "userdata" and kind_of(item) then accounted[item] = true end
-      end
-    end
-  end
-
   -- One frame's slots: locals and temporaries (1, 2, ...), then varargs (-1, -2, ...).
   -- `level` counts from scan_stack's caller's point of view, as getinfo's does.
   local function slots(co, level, visit)
@@ -231,20 +218,15 @@ local function walk(targets)
       if skipping and info.what ~= "tail" and not is_internal(info.source) then
         skipping, call_site = false, true
       end
-      if skipping then
-        if info.source ~= OWN_SOURCE then
-          slots(co, level, function(_, _, v) account(v) end)
-        end
-      elseif info.what ~= "tail" then -- 5.1 marks a frame a tail call replaced
+      if not skipping and info.what ~= "tail" then -- 5.1 marks a frame a tail call replaced
         local where = frame_text(info)
         if info.func then reach(node, info.func, step("running", where .. " (running)")) end
         slots(co, level, function(name, i, v)
           if v == nil or not COLLECTABLE[type(v)] then return end
-          if call_site and find(name, "^%(%*?temporary%)$") then
-            account(v) -- the arguments of the call that asks: `paths.to(p)`, `assert.alive(p)`
-          else
-            reach(node, v, step("stack", slot_text(name, i) .. " of " .. where))
-          end
+          -- The arguments of the call that asks (`paths.to(p)`, `assert.alive(p)`) are not
+          -- news; anything else in a temporary is, even a stale one: the collector sees it.
+          if call_site and asked[v] and find(name, "^%(%*?temporary%)$") then return end
+          reach(node, v, step("stack", slot_text(name, i) .. " of " .. where))
         end)
         call_site = false
       end
@@ -264,10 +246,11 @@ local function walk(targets)
   root(rawget(registry, "_LOADED") or package.loaded, "package.loaded")
   local running, is_main = coroutine.running()
   if running == nil then is_main = true end -- 5.1 and LuaJIT in the main thread
-  local running_node = running or {}
+  local running_node = running or {} -- a stand-in: 5.1 gives no handle to its main thread
   parent[running_node] = TOP
   labels[running_node] = step("root", is_main and "main thread" or "running coroutine")
-  scan_stack(nil, running_node)
+  tail = tail + 1
+  queue[tail] = running_node
   if not is_main then root(rawget(registry, 1), "main thread") end -- 5.2+ only
   root(registry, "registry")
   for _, basic in next, { { "", "strings" }, { 0, "numbers" }, { true, "booleans" },
@@ -290,7 +273,9 @@ local function walk(targets)
       local obj = queue[head]
       head = head + 1
       local kind = type(obj)
-      if kind == "table" then
+      if obj == running_node then
+        scan_stack(nil, obj)
+      elseif kind == "table" then
         local weak_keys, weak_values = false, false
         local mt = getmetatable(obj)
         if mt ~= nil then
@@ -376,7 +361,8 @@ local function walk(targets)
     if tail == before then break end
   end
 
-  return { TOP = TOP, parent = parent, labels = labels, hits = hits, kinds = kinds, accounted = accounted }
+  for handle in next, asked do kind_of(handle) end
+  return { TOP = TOP, parent = parent, labels = labels, hits = hits, kinds = kinds, asked = asked }
 end
 
 --- Paths ----------------------------------------------------------------------------------
@@ -498,7 +484,7 @@ local function paths_of(w, id, kind)
     end
   end
   sort(list) -- paths from the same root side by side, and the same order on every run
-  for handle in next, w.accounted do
+  for handle in next, w.asked do
     if w.kinds[handle] == kind and id_of(handle) == id and not handles[handle] then
       handles[handle] = true
       n = n + 1
@@ -531,8 +517,8 @@ local function resolve(x, arg, name)
 end
 
 -- Explains the objects of `infos`: for each, {info, strong = paths, weak = paths}. One walk
--- serves them all.
-local function explain(infos)
+-- serves them all. `asked`: the handles the caller passed (a set).
+local function explain(infos, asked)
   local targets, any = {}, false
   for _, info in next, infos do
     if info.alive then
@@ -540,7 +526,7 @@ local function explain(infos)
       any = true
     end
   end
-  local w = any and walk(targets)
+  local w = any and walk(targets, asked)
   local explained = {}
   for i, info in next, infos do
     local strong, weak = {}, {}
@@ -587,7 +573,7 @@ end
 --- (it says `rcprobe.hold`), one for Probes that no root reaches (garbage the collector has
 --- not freed yet). `{}` once the object is dropped.
 function paths.to(x)
-  return explain({ resolve(x, 1, "to") })[1].strong
+  return explain({ resolve(x, 1, "to") }, { [x] = type(x) == "userdata" or nil })[1].strong
 end
 
 -- `object #3 "label"`, or `object #3` once only the id is known.
@@ -613,12 +599,14 @@ end
 --- name, counts, Rust's holds and link, then the paths that keep it alive and the paths to its
 --- WeakProbes. rcprobe.luassert prints it when an assertion fails. One walk serves all.
 function paths.report(...)
-  local infos = {}
+  local infos, asked = {}, {}
   for i = 1, select("#", ...) do
-    infos[i] = resolve((select(i, ...)), i, "report")
+    local x = select(i, ...)
+    infos[i] = resolve(x, i, "report")
+    if type(x) == "userdata" then asked[x] = true end
   end
   local lines = {}
-  for _, e in next, explain(infos) do
+  for _, e in next, explain(infos, asked) do
     local info = e.info
     if info.alive then
       lines[#lines + 1] = format("%s: strong %d, weak %d, Rust holds %d, %s", name(info), info.strong,
