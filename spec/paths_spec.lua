@@ -162,6 +162,18 @@ describe("paths.to()", function()
     assert.are.same({ "_G.rcprobe_cycle.next.probe" }, paths.to(id))
   end)
 
+  it("shows the first and last 20 steps of a path longer than 60", function()
+    local id = parked(function(p)
+      local head = { probe = p }
+      for _ = 1, 100 do head = { next = head } end
+      _G.rcprobe_cache = head
+    end)
+    -- 102 steps to the last table (_G, .rcprobe_cache, 100 times .next), then .probe
+    local first, last = ("next."):rep(18), ("next."):rep(20)
+    assert.are.same({ "_G.rcprobe_cache." .. first:sub(1, -2) .. " -> ... 62 steps ... -> ." .. last .. "probe" },
+      paths.to(id))
+  end)
+
   it("counts the Probes no root reaches: garbage not yet collected (collector-dependent)", function()
     helper.gc_stopped(function()
       local p = rcprobe.new()

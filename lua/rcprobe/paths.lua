@@ -416,6 +416,10 @@ local function find_step(from, child)
   return step("edge", "(reference)") -- not reached: the walk only follows edges listed here
 end
 
+-- A path longer than this many steps shows its first and last KEPT_STEPS only: nobody reads
+-- the middle of a linked list, and looking every step up again would take long.
+local MAX_STEPS, KEPT_STEPS = 60, 20
+
 -- Root-first steps from the root to `obj`.
 local function steps_to(w, obj)
   local chain = {}
@@ -423,10 +427,16 @@ local function steps_to(w, obj)
     chain[#chain + 1] = obj
     obj = w.parent[obj]
   end
+  local n = #chain
   local steps = {}
-  for i = #chain, 1, -1 do
-    local node = chain[i]
-    steps[#steps + 1] = w.labels[node] or find_step(chain[i + 1], node)
+  for i = n, 1, -1 do
+    local depth = n - i + 1
+    if n <= MAX_STEPS or depth <= KEPT_STEPS or depth > n - KEPT_STEPS then
+      local node = chain[i]
+      steps[#steps + 1] = w.labels[node] or find_step(chain[i + 1], node)
+    elseif depth == KEPT_STEPS + 1 then
+      steps[#steps + 1] = step("elided", format("... %d steps ...", n - 2 * KEPT_STEPS))
+    end
   end
   return steps
 end
@@ -438,29 +448,29 @@ local EXPRESSION_ROOTS = { _G = true, ["package.loaded"] = true, registry = true
 -- Joins root-first steps into one line: index steps are glued to what Lua syntax can index,
 -- other steps are joined with " -> ".
 local function render(steps)
-  local line, before_previous, previous = "", "", nil
+  local parts, previous = {}, nil
   for i = 1, #steps do
     local s = steps[i]
-    local text, before = s.text, line
+    local text = s.text
     if previous and s.kind == "index" and previous.kind == "user value" and previous.key and s.key == 1 then
       text = nil -- mlua keeps a Probe's user value at [1] of a table: "user value of Probe #5"
     elseif previous and s.kind == "upvalue" and previous.kind == "running" then
-      line = before_previous -- the upvalue step names the function already
+      parts[#parts] = nil -- the upvalue step names the running function already
       text = text .. " (running)"
     end
     if text then
-      if line == "" then
-        line = text
+      if #parts == 0 then
+        parts[1] = text
       elseif s.kind == "index" and (GLUE[previous.kind]
         or (previous.kind == "root" and EXPRESSION_ROOTS[previous.text])) then
-        line = line .. text
+        parts[#parts + 1] = text
       else
-        line = line .. " -> " .. text
+        parts[#parts + 1] = " -> " .. text
       end
     end
-    before_previous, previous = before, s
+    previous = s
   end
-  return line
+  return concat(parts)
 end
 
 -- The paths of one object's handles of `kind` ("strong" or "weak"), sorted, and how many
