@@ -9,6 +9,8 @@ local MODULE = "rcprobe_spec.fixture"
 
 local parked = helper.parked
 
+local GARBAGE = "1 Probe that no root reaches (garbage not yet collected, or a stale stack slot)"
+
 -- `function <spec/paths_spec.lua:N>` for a function (or a level: 1 is the caller), as paths
 -- name it.
 local function function_name(f)
@@ -180,7 +182,7 @@ describe("paths.to()", function()
       rcprobe.pass(p, function() end)
       local list = paths.to(p)
       assert.are.same({
-        "1 Probe that no root reaches: garbage until the collector frees it (rcprobe.full_gc())",
+        GARBAGE,
         "main thread -> local 'p' of " .. function_name(1),
       }, { list[2], list[1] })
       assert.are.equal(2, #list)
@@ -190,8 +192,7 @@ describe("paths.to()", function()
   it("ignores weak values (collector-dependent)", function()
     helper.gc_stopped(function()
       local id = parked(function(p) _G.rcprobe_weak = setmetatable({ p }, { __mode = "v" }) end)
-      assert.are.same({ "1 Probe that no root reaches: garbage until the collector frees it (rcprobe.full_gc())" },
-        paths.to(id))
+      assert.are.same({ GARBAGE }, paths.to(id))
     end)
   end)
 
@@ -205,8 +206,7 @@ describe("paths.to()", function()
       if _VERSION == "Lua 5.1" then -- no ephemerons: the value is strong
         assert.is_truthy(list[1]:find("^_G%.rcprobe_ephemeron%[table: 0x%x+%]%[1%]$"))
       else
-        assert.are.same({ "1 Probe that no root reaches: garbage until the collector frees it (rcprobe.full_gc())" },
-          list)
+        assert.are.same({ GARBAGE }, list)
       end
       local key = {}
       _G.rcprobe_key = key

@@ -561,14 +561,16 @@ local function explain(infos, asked)
       end
       local unreached = info.strong - info.held - reached
       if unreached > 0 then
-        strong[#strong + 1] = format("%s that no root reaches: garbage until the collector frees %s "
-          .. "(rcprobe.full_gc())", plural(unreached, "Probe"), unreached == 1 and "it" or "them")
+        -- Garbage whose finalizer has not run yet, or a stale register below the top of a Lua
+        -- stack: the collector marks it, debug.getlocal cannot show it (LuaJIT keeps many).
+        strong[#strong + 1] = format("%s that no root reaches (garbage not yet collected, or a stale "
+          .. "stack slot)", plural(unreached, "Probe"))
       end
       local weak_found, weak_reached = paths_of(w, info.id, "weak")
       for _, line in next, weak_found do weak[#weak + 1] = line end
       if info.weak - weak_reached > 0 then
-        weak[#weak + 1] = format("%s that no root reaches (garbage, not yet collected)",
-          plural(info.weak - weak_reached, "WeakProbe"))
+        weak[#weak + 1] = format("%s that no root reaches (garbage not yet collected, or a stale "
+          .. "stack slot)", plural(info.weak - weak_reached, "WeakProbe"))
       end
     end
     explained[i] = { info = info, strong = strong, weak = weak }
@@ -581,7 +583,8 @@ end
 --- Paths from the roots to everything that keeps x's object alive (x: a Probe, WeakProbe,
 --- LentProbe or id): one string per reference to one of its open Probes, one for Rust's holds
 --- (it says `rcprobe.hold`), one for Probes that no root reaches (garbage the collector has
---- not freed yet). `{}` once the object is dropped.
+--- not freed yet, or stale stack slots that Lua's debug library cannot show). `{}` once the
+--- object is dropped.
 function paths.to(x)
   return explain({ resolve(x, 1, "to") }, { [x] = type(x) == "userdata" or nil })[1].strong
 end

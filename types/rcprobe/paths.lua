@@ -6,7 +6,8 @@ local paths = {}
 
 ---Paths from the roots (globals, package.loaded, the registry, thread stacks, Rust's links) to
 ---each reference that keeps x's object alive, one string each, plus one for Rust's holds and
----one for Probes no root reaches. `{}` once the object is dropped.
+---one for Probes no root reaches (garbage not yet collected, or a stale stack slot). `{}` once
+---the object is dropped.
 ---@param x rcprobe.Target
 ---@return string[]
 function paths.to(x) end
