@@ -1,6 +1,8 @@
--- How long rcprobe.paths.to takes on a big heap: a table of N small tables (default 1e6),
--- one of which holds a Probe, plus one Probe in garbage no root reaches (so the walk cannot
--- stop early). Run: lua5.4 bench/paths.lua [N] with the rock on the path.
+-- How long rcprobe.paths.to takes on a big heap: a global table of N small tables (default
+-- 1e6), each holding a number and a string, one of which holds a Probe. The walk always visits
+-- the whole reachable heap (it lists every reference), so this is its cost per object.
+-- Run with the rock on the path: eval "$(tools/rock.sh env lua5.4)"; lua5.4 bench/paths.lua [N]
+-- Results: bench/paths.md.
 local rcprobe = require("rcprobe")
 local paths = require("rcprobe.paths")
 
