@@ -20,7 +20,7 @@ fn run_spec(file: &str) -> mlua::Result<()> {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let lua = interpreter_like_lua();
     let package: Table = lua.globals().get("package")?;
-    package.set("path", format!("./?.lua;./tests/support/?.lua;{SYSTEM_LUA_PATH}"))?;
+    package.set("path", format!("./?.lua;./lua/?.lua;./tests/support/?.lua;{SYSTEM_LUA_PATH}"))?;
     let preload: Table = package.get("preload")?;
     preload.set("rcprobe", lua.create_function(|lua, ()| rcprobe::open(lua))?)?;
 
@@ -51,7 +51,8 @@ macro_rules! specs {
     )*};
 }
 
-// Every spec file but example_spec, which starts an interpreter process.
+// Every spec file but example_spec, which starts an interpreter process, and types_spec,
+// which checks what the installed rock ships.
 specs!(
     counts_spec,
     errors_spec,
@@ -61,10 +62,12 @@ specs!(
     leaks_spec,
     lend_spec,
     link_spec,
+    luassert_spec,
     memory_spec,
     module_spec,
     new_spec,
     pass_spec,
+    paths_spec,
     probe_spec,
     readme_spec,
     stats_spec,
@@ -73,11 +76,11 @@ specs!(
 
 #[test]
 fn every_spec_file_is_run_here_or_skipped_on_purpose() {
-    let skipped = ["example_spec.lua", "helper.lua"];
+    let skipped = ["example_spec.lua", "types_spec.lua"];
     let listed = include_str!("specs.rs");
     for entry in std::fs::read_dir("spec").unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if name.ends_with(".lua") && !skipped.contains(&name.as_str()) {
+        if name.ends_with("_spec.lua") && !skipped.contains(&name.as_str()) {
             let test_name = format!("    {},", name.trim_end_matches(".lua"));
             assert!(listed.contains(&test_name), "tests/specs.rs does not run spec/{name}");
         }
