@@ -4,6 +4,14 @@
 -- for it: only explicit collections (or steps) count, and the counts it reports are the same
 -- on every run. `lab.run` sets the collector mode of the column, cleans up before and after,
 -- and puts the collector back as it found it (mode and running state).
+--
+-- How a `measure` function must be written, or the collector sees more than the scenario:
+-- - Make the objects it watches in helper functions, and keep their ids: a live local of the
+--   running frame keeps its value alive.
+-- - Call the functions that collect as statements (`local n = lab.collections_to_drop(id)`),
+--   never inside the arguments of another call: on LuaJIT, the slot after a pending call's
+--   function is its frame link, written only when the call is made, so until then it keeps
+--   whatever value was there (scenario 2d shows it).
 
 local rcprobe = require("rcprobe")
 local helper = require("spec.helper")
@@ -61,19 +69,18 @@ function lab.collections(n)
   return n == 1 and "1 collection" or n .. " collections"
 end
 
---- The words for a number of collections from `collections_until`: "at once, no collection",
---- "after 2 collections", or `never` (default "never") when it did not happen.
+--- The words for a number of collections from `collections_until`: "at once" for 0,
+--- "1 collection", "2 collections", or `never` (default "never") for nil.
 function lab.after(n, never)
   if n == nil then return never or "never" end
-  if n == 0 then return "at once, no collection" end
-  return "after " .. lab.collections(n)
+  if n == 0 then return "at once" end
+  return lab.collections(n)
 end
 
---- Words for when object `id` is dropped: "dropped after 1 collection", or `never`.
+--- Words for when object `id` is dropped: "1 collection", "at once", or `never`.
 function lab.dropped(id, never)
   local n = lab.collections_to_drop(id)
-  if n == nil then return never or "never" end
-  return "dropped " .. lab.after(n)
+  return lab.after(n, never)
 end
 
 -- The collector's mode, when this Lua can tell (5.4+: switching returns the previous mode).

@@ -15,13 +15,15 @@ return {
         local n = lab.collections_to_drop(id)
         local strong = rcprobe.strong_count(id)
         rcprobe.release(id)
-        return ("%s: strong %d after %s; `release` drops it %s"):format(
-          lab.after(n, "never"), strong, lab.collections(lab.PATIENCE),
-          lab.after(lab.collections_to_drop(id)))
+        local after = lab.collections_to_drop(id)
+        return ("%s (strong %d after %s); `release`: %s"):format(
+          lab.after(n), strong, lab.collections(lab.PATIENCE), lab.after(after))
       end,
-      expected = {
-        ["*"] = "never: strong 1 after 10 collections; `release` drops it at once, no collection",
-      },
+      expected = { ["*"] = "never (strong 1 after 10 collections); `release`: at once" },
     },
   },
+  notes = [[
+A strong reference stored in Rust is invisible to the collector and counts until Rust drops
+it; once the last Lua handle is gone, dropping the hold drops the object at once.
+]],
 }

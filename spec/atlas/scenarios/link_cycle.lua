@@ -6,7 +6,7 @@ return {
   title = "A cycle back to the handle",
   cases = {
     {
-      name = "through Rust: `p:link({ p })`, then `unlink()`",
+      name = "through Rust: `p:link({ p })`, later `unlink()`",
       measure = function(rcprobe, lab)
         local function cycle()
           local p = rcprobe.new()
@@ -17,10 +17,11 @@ return {
         local linked = lab.collections_to_drop(id)
         local function unlink() rcprobe.links()[id][1]:unlink() end
         unlink()
-        return ("%s; dropped %s after `unlink()`"):format(
-          lab.after(linked, "never: cycle through Rust"), lab.after(lab.collections_to_drop(id)))
+        local after = lab.collections_to_drop(id)
+        return ("%s; after `unlink()`: %s"):format(
+          lab.after(linked, "never: cycle through Rust"), lab.after(after))
       end,
-      expected = { ["*"] = "never: cycle through Rust; dropped after 1 collection after `unlink()`" },
+      expected = { ["*"] = "never: cycle through Rust; after `unlink()`: 1 collection" },
     },
     {
       name = "through Lua: `p:attach({ p })`",
@@ -30,9 +31,17 @@ return {
           p:attach({ p })
           return p:id()
         end
-        return lab.dropped(cycle())
+        local id = cycle()
+        return lab.dropped(id)
       end,
-      expected = { ["*"] = "dropped after 1 collection" },
+      expected = { ["*"] = "1 collection" },
     },
   },
+  notes = [[
+What Rust holds is a root to the collector: a Lua value that a Rust object keeps (an mlua
+`Value`, `Function` or `RegistryKey` in a struct) stays alive as long as the object, and if
+it leads back to the object's handle, the two keep each other alive forever. Break the cycle
+by hand (`unlink`), or keep the back reference where the collector can trace it: a user
+value (`attach`), or a Lua table the handle owns.
+]],
 }

@@ -24,32 +24,33 @@ local function steps_to_drop(rcprobe, id)
       cycle_end = cycle_end or n
     end
     if not rcprobe.is_alive(id) then
-      if n == cycle_end then return "dropped by the step that ends the cycle" end
-      if cycle_end then return "dropped after the cycle ended" end
-      if n == 1 then return "dropped by the 1st step" end
-      return "dropped before the cycle ended"
+      if n == cycle_end then return "the step that ends the cycle" end
+      if cycle_end then return "a step after the cycle ended" end
+      if n == 1 then return "the 1st step" end
+      return "a step before the cycle ends"
     end
     if cycles == 2 then return "never: 2 cycles of steps ended" end
   end
-  return ("never in %d steps, no cycle ended"):format(PATIENCE)
+  return ("never in %d steps (no cycle ends)"):format(PATIENCE)
 end
 
 return {
   title = "Collector steps",
   cases = {
     {
-      name = "a new handle, garbage: `collectgarbage(\"step\")` until dropped",
+      name = "a young garbage handle: basic steps, `collectgarbage(\"step\")`, until dropped",
       measure = function(rcprobe, lab)
-        return steps_to_drop(rcprobe, lab.throwaway())
+        local id = lab.throwaway()
+        return steps_to_drop(rcprobe, id)
       end,
       expected = {
-        ["5.2 5.3"] = "dropped before the cycle ended",
-        ["5.4g 5.5g"] = "dropped by the 1st step",
-        ["*"] = "dropped by the step that ends the cycle",
+        ["5.2 5.3"] = "a step before the cycle ends",
+        ["5.4g 5.5g"] = "the 1st step",
+        ["*"] = "the step that ends the cycle",
       },
     },
     {
-      name = "a handle that survived 2 full collections, then garbage: steps until dropped",
+      name = "an old one (it survived 2 full collections, then became garbage): basic steps",
       measure = function(rcprobe, lab)
         local keep = {}
         local function make()
@@ -67,10 +68,20 @@ return {
         return words
       end,
       expected = {
-        ["5.2 5.3"] = "dropped before the cycle ended",
-        ["5.4g 5.5g"] = "never in 10000 steps, no cycle ended",
-        ["*"] = "dropped by the step that ends the cycle",
+        ["5.2 5.3"] = "a step before the cycle ends",
+        ["5.4g 5.5g"] = "never in 10000 steps (no cycle ends)",
+        ["*"] = "the step that ends the cycle",
       },
     },
   },
+  notes = [[
+In incremental mode an object goes when the collector's cycle reaches it, so how many basic
+steps that takes grows with the Lua heap (one step when the heap is small on 5.4); the cells
+say where in the cycle it happens (`collectgarbage("step")` returns true at the step that
+ends a cycle). In generational mode (5.4, 5.5) a basic step is a minor collection: it frees
+young garbage at once, but never an old object, and steps alone never start the major
+collection that would, as long as the heap does not grow. After a full collection everything
+alive is old: an object that lived through one and then became garbage waits for the next
+`collectgarbage()`.
+]],
 }

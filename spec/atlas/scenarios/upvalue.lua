@@ -16,13 +16,14 @@ return {
         local while_kept = lab.collections_to_drop(id)
         assert(type(keep.closure) == "function")
         keep.closure = nil
-        return ("%s while the closure is kept; dropped %s once it is not"):format(
-          lab.after(while_kept, "never"), lab.after(lab.collections_to_drop(id)))
+        local after = lab.collections_to_drop(id)
+        return ("%s while the closure is kept; then %s"):format(
+          lab.after(while_kept), lab.after(after))
       end,
-      expected = { ["*"] = "never while the closure is kept; dropped after 1 collection once it is not" },
+      expected = { ["*"] = "never while the closure is kept; then 1 collection" },
     },
     {
-      name = "a kept closure made in the same scope, which does not mention the handle",
+      name = "a kept closure from the same scope that does not mention the handle",
       measure = function(rcprobe, lab)
         local keep = {}
         local function make()
@@ -35,7 +36,11 @@ return {
         keep.closure = nil
         return words
       end,
-      expected = { ["*"] = "dropped after 1 collection" },
+      expected = { ["*"] = "1 collection" },
     },
   },
+  notes = [[
+A closure keeps the upvalues it mentions, and only those: a closure made in the same scope
+that does not name the handle does not keep it.
+]],
 }

@@ -8,8 +8,7 @@ local function fill(rcprobe, t, put)
   return p:id()
 end
 
--- The collections until the object dropped and until its entry went, as
--- `collections_until` counts them.
+-- Measures the collections until the object dropped and until its entry left the table.
 local function measure(mode, put)
   return function(rcprobe, lab)
     local t = setmetatable({}, { __mode = mode })
@@ -22,11 +21,10 @@ local function measure(mode, put)
       lab.collect()
     end
     if not dropped then
-      -- Clean up, so the case leaves nothing alive.
-      for key in pairs(t) do t[key] = nil end
-      return gone and "never, entry gone?" or "never: the entry keeps itself alive"
+      for key in pairs(t) do t[key] = nil end -- so that the case leaves nothing alive
+      return gone and "never, though its entry went" or "never: the entry keeps its key alive"
     end
-    return ("dropped %s, entry gone %s"):format(lab.after(dropped), lab.after(gone))
+    return ("%s; the entry goes after %s"):format(lab.after(dropped), lab.after(gone))
   end
 end
 
@@ -36,20 +34,27 @@ return {
     {
       name = "the handle is a value of a weak-valued table",
       measure = measure("v", function(t, p) t[1] = p end),
-      expected = { ["*"] = "dropped after 1 collection, entry gone after 1 collection" },
+      expected = { ["*"] = "1 collection; the entry goes after 1 collection" },
     },
     {
       name = "the handle is a key of a weak-keyed table, with a plain value",
       measure = measure("k", function(t, p) t[p] = true end),
-      expected = { ["*"] = "dropped after 1 collection, entry gone after 2 collections" },
+      expected = { ["*"] = "1 collection; the entry goes after 2 collections" },
     },
     {
       name = "the handle is a weak key whose value refers to it (an ephemeron)",
       measure = measure("k", function(t, p) t[p] = { p } end),
       expected = {
-        ["5.1 JIT"] = "never: the entry keeps itself alive",
-        ["*"] = "dropped after 1 collection, entry gone after 2 collections",
+        ["5.1 JIT"] = "never: the entry keeps its key alive",
+        ["*"] = "1 collection; the entry goes after 2 collections",
       },
     },
   },
+  notes = [[
+A handle has a finalizer (mlua's `__gc`, which drops the Rust reference). Lua clears a
+finalized object from weak values at once, but keeps it as a weak key until the next
+collection, so the entry outlives the object by one collection. Lua 5.1 and LuaJIT have no
+ephemerons: a value that refers to its weak key keeps the entry, and so the object, alive
+forever. There, keep such back references out of the value (or use a weak-valued side table).
+]],
 }
