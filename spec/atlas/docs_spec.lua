@@ -34,3 +34,15 @@ describe("docs/atlas.md", function()
     assert.is_nil(difference, difference)
   end)
 end)
+
+describe("README.md", function()
+  it("quotes atlas rows exactly as docs/atlas.md has them", function()
+    local rows = read(atlas.DOC)
+    for line in read("README.md"):gmatch("[^\n]+") do
+      if line:match("^| %d+%a?%. ") then -- a table row labelled like an atlas row: "| 2d. ..."
+        assert.is_truthy(rows:find(line, 1, true),
+          "README.md quotes an atlas row that docs/atlas.md does not have (run `make atlas`?): " .. line)
+      end
+    end
+  end)
+end)

@@ -93,7 +93,7 @@ return {
       },
     },
     {
-      name = "the same code written for 5.4, `collectgarbage(\"step\", 1024)`, on every Lua",
+      name = "the same, as written for 5.4: `collectgarbage(\"step\", 1024)` on every Lua",
       measure = function(rcprobe)
         return remedied_by_steps(rcprobe, 1024)
       end,

@@ -38,7 +38,7 @@ return {
   title = "Collector steps",
   cases = {
     {
-      name = "a young garbage handle: basic steps, `collectgarbage(\"step\")`, until dropped",
+      name = "a young garbage handle: basic steps (`collectgarbage(\"step\")`) until dropped",
       measure = function(rcprobe, lab)
         local id = lab.throwaway()
         return steps_to_drop(rcprobe, id)
@@ -50,7 +50,7 @@ return {
       },
     },
     {
-      name = "an old one (it survived 2 full collections, then became garbage): basic steps",
+      name = "an old handle (it lived through 2 full collections, then became garbage): basic steps",
       measure = function(rcprobe, lab)
         local keep = {}
         local function make()
