@@ -12,9 +12,12 @@
 --   never inside the arguments of another call: on LuaJIT, the slot after a pending call's
 --   function is its frame link, written only when the call is made, so until then it keeps
 --   whatever value was there (scenario 2d shows it).
+--
+-- It needs nothing but rcprobe and the standard libraries (no `debug`, no luassert), so that
+-- tests/atlas.rs can run the same scenarios on a vendored Lua 5.5 created with `Lua::new()`:
+-- that is why it does not use spec/helper.lua, whose two helpers it needs are copied below.
 
 local rcprobe = require("rcprobe")
-local helper = require("spec.helper")
 
 local lab = {}
 
@@ -36,11 +39,18 @@ function lab.compile(source, name)
   return assert((loadstring or load)(source, "=" .. name))
 end
 
---- A probe that nothing references once this returns; returns its id.
-lab.throwaway = helper.throwaway
+--- Makes a probe that nothing references once this returns, and returns its id.
+function lab.throwaway(value, opts)
+  return rcprobe.new(value, opts):id()
+end
 
---- Resident memory of this process in bytes.
-lab.resident_bytes = helper.resident_bytes
+--- Resident memory of this process in bytes (Linux).
+function lab.resident_bytes()
+  local statm = assert(io.open("/proc/self/statm", "r"))
+  local _, resident = statm:read("*n", "*n")
+  statm:close()
+  return resident * 4096
+end
 
 --- One full collection, after which the collector is stopped again: 5.1 and LuaJIT restart
 --- the automatic collector after an explicit collection.
