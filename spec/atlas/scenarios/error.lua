@@ -52,6 +52,27 @@ return {
       end,
       expected = { ["*"] = "never while the dead coroutine is kept; then 1 collection" },
     },
+    {
+      name = "that killed a coroutine with the handle in a local; then `coroutine.close(co)`, still referenced",
+      measure = function(rcprobe, lab)
+        if not lab.has_close then return "n/a: no coroutine.close" end
+        local ids, keep = {}, {}
+        keep.co = coroutine.create(function()
+          local p = rcprobe.new()
+          ids.id = p:id()
+          error("unwind")
+        end)
+        coroutine.resume(keep.co)
+        coroutine.close(keep.co)
+        local words = lab.dropped(ids.id)
+        keep.co = nil
+        return words
+      end,
+      expected = {
+        ["5.4i 5.4g 5.5i 5.5g"] = "1 collection",
+        ["*"] = "n/a: no coroutine.close",
+      },
+    },
   },
   notes = [[
 `pcall` unwinds the frames of the error, and their locals go with the next collection; the

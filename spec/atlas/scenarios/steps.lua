@@ -75,13 +75,12 @@ return {
     },
   },
   notes = [[
-In incremental mode an object goes when the collector's cycle reaches it, so how many basic
-steps that takes grows with the Lua heap (one step when the heap is small on 5.4); the cells
-say where in the cycle it happens (`collectgarbage("step")` returns true at the step that
-ends a cycle). In generational mode (5.4, 5.5) a basic step is a minor collection: it frees
-young garbage at once, but never an old object, and steps alone never start the major
-collection that would, as long as the heap does not grow. After a full collection everything
-alive is old: an object that lived through one and then became garbage waits for the next
-`collectgarbage()`.
+In incremental mode an object goes when the collector's cycle reaches it, and how many basic
+steps a cycle takes depends on the size of the Lua heap, so the cells say where in the cycle
+it happens (`collectgarbage("step")` returns true at the step that ends a cycle). In
+generational mode (5.4, 5.5) a basic step is a minor collection: it frees young garbage at
+once, but never an old object, and steps alone never start the major collection that would,
+as long as the heap does not grow. After a full collection everything alive is old: an
+object that lived through one and then became garbage waits for the next `collectgarbage()`.
 ]],
 }
