@@ -1,10 +1,12 @@
 # rcprobe's two commands, on Debian or Ubuntu with a Rust toolchain:
 #   make demo   install what is missing, build the rock for Lua 5.4, run examples/seed.lua
 #   make test   the same set-up, then every check on every interpreter (tools/check.sh)
+# and the others:
 #   make memcheck  the busted suite on Lua 5.4 under valgrind (also part of make test)
+#   make atlas     measure every atlas scenario on every Lua and write docs/atlas.md
 #   make bench     rcprobe against baselines from the same crate; writes bench/results.md
 
-.PHONY: demo test memcheck bench deps clean
+.PHONY: demo test memcheck atlas bench deps clean
 
 deps:
 	@tools/deps.sh
@@ -18,6 +20,9 @@ test: deps
 
 memcheck: deps
 	@tools/memcheck.sh
+
+atlas: deps
+	@tools/atlas.sh
 
 bench: deps
 	@tools/bench.sh
