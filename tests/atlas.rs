@@ -21,9 +21,7 @@ fn lab() -> mlua::Result<Lua> {
     let lua = Lua::new();
     let package: Table = lua.globals().get("package")?;
     package.set("path", concat!(env!("CARGO_MANIFEST_DIR"), "/?.lua"))?;
-    package
-        .get::<Table>("loaded")?
-        .set("rcprobe", rcprobe::open(&lua)?)?;
+    package.get::<Table>("loaded")?.set("rcprobe", rcprobe::open(&lua)?)?;
     Ok(lua)
 }
 
@@ -57,10 +55,8 @@ fn every_atlas_case_measures_its_lua_5_5_cells() -> mlua::Result<()> {
     );
 
     if let Ok(path) = std::env::var("RCPROBE_ATLAS_CELLS") {
-        let tsv: String = cells
-            .iter()
-            .map(|cell| format!("{}\t{}\t{}\n", cell.row, cell.column, cell.measured))
-            .collect();
+        let tsv: String =
+            cells.iter().map(|cell| format!("{}\t{}\t{}\n", cell.row, cell.column, cell.measured)).collect();
         std::fs::write(&path, tsv).map_err(mlua::Error::external)?;
     }
 
@@ -74,10 +70,6 @@ fn every_atlas_case_measures_its_lua_5_5_cells() -> mlua::Result<()> {
             )
         })
         .collect();
-    assert!(
-        wrong.is_empty(),
-        "cases that differ from their cells:\n{}",
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "cases that differ from their cells:\n{}", wrong.join("\n"));
     Ok(())
 }
