@@ -1,18 +1,31 @@
 # rcprobe's two commands, on Debian or Ubuntu with a Rust toolchain:
 #   make demo   install what is missing, build the rock for Lua 5.4, run examples/seed.lua
 #   make test   the same set-up, then every check on every interpreter (tools/check.sh)
+# and the others:
+#   make memcheck  the busted suite on Lua 5.4 under valgrind (also part of make test)
+#   make atlas     measure every atlas scenario on every Lua and write docs/atlas.md
+#   make bench     rcprobe against baselines from the same crate; writes bench/results.md
 
-.PHONY: demo test deps clean
+.PHONY: demo test memcheck atlas bench deps clean
 
 deps:
 	@tools/deps.sh
 
 demo: deps
-	@tools/rock.sh lua5.4
+	@mkdir -p build && tools/rock.sh lua5.4 > build/demo-rock.log 2>&1 || { cat build/demo-rock.log; exit 1; }
 	@eval "$$(tools/rock.sh env lua5.4)" && lua5.4 examples/seed.lua
 
 test: deps
 	@tools/check.sh
+
+memcheck: deps
+	@tools/memcheck.sh
+
+atlas: deps
+	@tools/atlas.sh
+
+bench: deps
+	@tools/bench.sh
 
 clean:
 	rm -rf build target .rocks

@@ -34,6 +34,11 @@ cp "target/$FEATURE/release/librcprobe.so" build/rock/rcprobe.so
       lib = {
          rcprobe = "build/rock/rcprobe.so",
       },
-      lua = {},
+      lua = {
+         ["rcprobe.luassert"] = "lua/rcprobe/luassert.lua",
+         ["rcprobe.paths"] = "lua/rcprobe/paths.lua",
+      },
    },
+   -- LuaLS annotations (---@meta), for editors: installed as <rock dir>/types/.
+   copy_directories = { "types" },
 }

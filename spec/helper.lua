@@ -5,6 +5,7 @@
 -- shadow the rock.
 
 local rcprobe = require("rcprobe")
+require("rcprobe.luassert") -- assert.strong_count, assert.no_leaks, ... for every spec
 
 local expected_lua = jit and "LuaJIT" or _VERSION
 assert(rcprobe.LUA == expected_lua,
@@ -28,6 +29,17 @@ end
 --- a live local of the running frame would keep it alive.
 function helper.throwaway(value, opts)
   return rcprobe.new(value, opts):id()
+end
+
+--- Runs `park(p)` on a new probe labelled `label` (default "parked") and returns its id. It
+--- runs in a coroutine, so that neither a live local nor a stale register of the caller's
+--- stack keeps the probe: rcprobe.paths would list them, as the collector sees them.
+function helper.parked(park, label)
+  return coroutine.wrap(function()
+    local p = rcprobe.new(nil, { label = label or "parked" })
+    park(p)
+    return p:id()
+  end)()
 end
 
 --- Two full collections: enough for anything that is plain garbage (finalizers run in the

@@ -23,10 +23,6 @@ fn label_arg(label: LuaValue) -> Reply<Option<Vec<u8>>> {
     match label {
         LuaValue::Nil => Ok(None),
         LuaValue::String(label) => Ok(Some(label.as_bytes().to_vec())),
-        got => Err(Misuse::Type {
-            arg: 1,
-            expected: "string",
-            got,
-        }),
+        got => Err(Misuse::type_error(1, "string", got)),
     }
 }

@@ -18,16 +18,8 @@ struct Options {
     bytes: usize,
 }
 
-pub(crate) fn new(
-    ledger: &Rc<Ledger>,
-    lua: &Lua,
-    (value, opts): (LuaValue, LuaValue),
-) -> Reply<AnyUserData> {
-    let value = Value::copy(&value).ok_or(Misuse::Type {
-        arg: 1,
-        expected: value::ACCEPTED,
-        got: value,
-    })?;
+pub(crate) fn new(ledger: &Rc<Ledger>, lua: &Lua, (value, opts): (LuaValue, LuaValue)) -> Reply<AnyUserData> {
+    let value = Value::copy(&value).ok_or(Misuse::type_error(1, value::ACCEPTED, value))?;
     let Options { label, bytes } = Options::read(opts)?;
     let object = ledger.create(value, label.as_deref().unwrap_or(DEFAULT_LABEL), bytes)?;
     Ok(probe::push(lua, object)?)
@@ -36,19 +28,12 @@ pub(crate) fn new(
 impl Options {
     /// Reads `opts` (argument #2), refusing unknown names: a typo must not pass silently.
     fn read(opts: LuaValue) -> Reply<Options> {
-        let mut options = Options {
-            label: None,
-            bytes: 0,
-        };
+        let mut options = Options { label: None, bytes: 0 };
         let table = match opts {
             LuaValue::Nil => return Ok(options),
             LuaValue::Table(table) => table,
             got => {
-                return Err(Misuse::Type {
-                    arg: 2,
-                    expected: "table",
-                    got,
-                });
+                return Err(Misuse::type_error(2, "table", got));
             }
         };
         for pair in table.pairs::<LuaValue, LuaValue>() {
@@ -63,9 +48,7 @@ impl Options {
                 }
             };
             match (name.as_str(), value) {
-                ("label", LuaValue::String(label)) => {
-                    options.label = Some(label.as_bytes().to_vec())
-                }
+                ("label", LuaValue::String(label)) => options.label = Some(label.as_bytes().to_vec()),
                 ("label", other) => return Err(bad_option("label", "string", type_name(&other))),
                 ("bytes", value) => {
                     options.bytes = read_bytes(&value).ok_or_else(|| {
@@ -94,10 +77,7 @@ fn read_bytes(value: &LuaValue) -> Option<usize> {
 }
 
 fn bad_option(name: &str, expected: &str, got: &str) -> Misuse {
-    Misuse::argument(
-        2,
-        format!("option '{name}': {expected} expected, got {got}"),
-    )
+    Misuse::argument(2, format!("option '{name}': {expected} expected, got {got}"))
 }
 
 /// Lua's name for the type of `value` (mlua says "integer" where Lua says "number").

@@ -22,12 +22,7 @@ pub(crate) struct IdTable<T> {
 
 impl<T> Default for IdTable<T> {
     fn default() -> Self {
-        Self {
-            first: 1,
-            window: VecDeque::new(),
-            in_window: 0,
-            survivors: BTreeMap::new(),
-        }
+        Self { first: 1, window: VecDeque::new(), in_window: 0, survivors: BTreeMap::new() }
     }
 }
 
@@ -75,11 +70,10 @@ impl<T> IdTable<T> {
     /// Entries with ids of at least `from`, in increasing id order.
     pub(crate) fn iter_from(&self, from: u32) -> impl Iterator<Item = (u32, &T)> {
         let survivors = self.survivors.range(from..).map(|(&id, entry)| (id, entry));
-        let skip = from.saturating_sub(self.first) as usize;
-        let window = self.window.iter().enumerate().skip(skip);
-        let first = self.first;
-        survivors
-            .chain(window.filter_map(move |(i, slot)| Some((first + i as u32, slot.as_ref()?))))
+        let start = self.first.max(from);
+        let skip = ((start - self.first) as usize).min(self.window.len());
+        let window = self.window.range(skip..).enumerate();
+        survivors.chain(window.filter_map(move |(i, slot)| Some((start + i as u32, slot.as_ref()?))))
     }
 
     /// One past the last id the window covers.
@@ -149,10 +143,7 @@ mod tests {
         }
         assert_eq!(vec![1], ids(&table, 0));
         assert_eq!(Some(&1), table.get(1));
-        assert!(
-            table.window.len() <= super::MIN_WINDOW + 1,
-            "window stays small"
-        );
+        assert!(table.window.len() <= super::MIN_WINDOW + 1, "window stays small");
         table.insert(100_000, 100_000);
         assert_eq!(vec![1, 100_000], ids(&table, 0));
         assert_eq!(vec![100_000], ids(&table, 2));
@@ -165,9 +156,7 @@ mod tests {
         let mut seed: u64 = 42;
         let mut next_id = 1;
         for _ in 0..200_000 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let roll = (seed >> 33) % 100;
             if roll < 55 || model.is_empty() {
                 next_id += 1 + (roll % 3) as u32;

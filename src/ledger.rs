@@ -10,8 +10,9 @@
 //! held while calling Lua or dropping an object or a Lua value: take what is needed, let the
 //! borrow go, then act.
 
+use std::any::Any;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::{Rc, Weak};
 
 use mlua::{Lua, Result as LuaResult, Table, Value as LuaValue, WeakLua};
@@ -44,6 +45,21 @@ struct Books {
     buffers: HashMap<Id, Box<[u8]>>,
     /// Ids with an entry in `links`.
     linked: HashSet<Id>,
+    /// A host's own `Rc`s, registered with `rcprobe::track`. No `Drop` tells the ledger
+    /// when they go, so it looks (`sweep`) before it reports stats or lists.
+    tracked: BTreeMap<Id, Tracked>,
+}
+
+struct Tracked {
+    object: Weak<dyn Any>,
+    label: LabelId,
+}
+
+/// A live id's entry: an object of rcprobe's or a host's tracked `Rc`.
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Object(&'a Weak<RefCell<Object>>),
+    Tracked(&'a Tracked),
 }
 
 /// Rust's own strong and weak counts of an object, without the ledger's own `Weak`.
@@ -55,20 +71,14 @@ pub struct Counts {
 
 impl Counts {
     pub(crate) fn of(object: &Shared) -> Counts {
-        Counts {
-            strong: Rc::strong_count(object),
-            weak: Rc::weak_count(object) - 1,
-        }
+        Counts { strong: Rc::strong_count(object), weak: Rc::weak_count(object) - 1 }
     }
 
     /// Through a `Weak`: 0 and 0 once the object is gone (the ledger's `Weak` is gone too).
-    pub(crate) fn of_weak(object: &Weak<RefCell<Object>>) -> Counts {
+    pub(crate) fn of_weak<T: ?Sized>(object: &Weak<T>) -> Counts {
         match object.strong_count() {
             0 => Counts::default(),
-            strong => Counts {
-                strong,
-                weak: object.weak_count() - 1,
-            },
+            strong => Counts { strong, weak: object.weak_count() - 1 },
         }
     }
 }
@@ -101,37 +111,18 @@ impl Info {
 
 impl Ledger {
     pub(crate) fn new(lua: &Lua) -> Rc<Ledger> {
-        Rc::new(Ledger {
-            lua: lua.weak(),
-            books: RefCell::default(),
-            links: OnceCell::new(),
-        })
+        Rc::new(Ledger { lua: lua.weak(), books: RefCell::default(), links: OnceCell::new() })
     }
 
     /// Makes a new object and records it.
-    pub(crate) fn create(
-        self: &Rc<Self>,
-        value: Value,
-        label: &[u8],
-        bytes: usize,
-    ) -> Reply<Shared> {
+    pub(crate) fn create(self: &Rc<Self>, value: Value, label: &[u8], bytes: usize) -> Reply<Shared> {
         // Filled, not zeroed, so the pages are really resident, like a buffer in use.
         let buffer = (bytes > 0).then(|| vec![0xA5u8; bytes].into_boxed_slice());
         let mut books = self.books.borrow_mut();
-        let Some(id) = books.last_id.checked_add(1) else {
-            return Err(Misuse::Refused(format!(
-                "all {} ids of this Lua state are used",
-                Id::MAX
-            )));
-        };
-        books.last_id = id;
+        books.sweep();
+        let id = books.next_id()?;
         let label = books.labels.intern(label);
-        let object = Rc::new(RefCell::new(Object::new(
-            Rc::downgrade(self),
-            id,
-            label,
-            value,
-        )));
+        let object = Rc::new(RefCell::new(Object::new(Rc::downgrade(self), id, label, value)));
         books.objects.insert(id, Rc::downgrade(&object));
         if let Some(buffer) = buffer {
             books.buffers.insert(id, buffer);
@@ -146,11 +137,7 @@ impl Ledger {
         let (buffer, linked) = {
             let mut books = self.books.borrow_mut();
             books.objects.remove(id);
-            let buffer = if books.buffers.is_empty() {
-                None
-            } else {
-                books.buffers.remove(&id)
-            };
+            let buffer = if books.buffers.is_empty() { None } else { books.buffers.remove(&id) };
             let bytes = buffer.as_ref().map_or(0, |buffer| buffer.len());
             books.total.on_drop(bytes);
             books.labels.stats_mut(label).on_drop(bytes);
@@ -173,11 +160,35 @@ impl Ledger {
 
     /// Counts of an issued id (0 and 0 once dropped).
     pub(crate) fn counts(&self, id: Id) -> Counts {
-        self.books
-            .borrow()
-            .objects
-            .get(id)
-            .map_or_else(Counts::default, Counts::of_weak)
+        self.books.borrow().counts(id)
+    }
+
+    /// Counts of `id` if this state issued it.
+    pub(crate) fn counts_if_issued(&self, id: i64) -> Option<Counts> {
+        let books = self.books.borrow();
+        (id >= 1 && id <= i64::from(books.last_id)).then(|| books.counts(id as Id))
+    }
+
+    /// Registers a host's own `Rc` under a new id, so that Lua can ask for its counts.
+    pub(crate) fn track(&self, object: Weak<dyn Any>, label: &[u8]) -> Reply<Id> {
+        let mut books = self.books.borrow_mut();
+        books.sweep();
+        let id = books.next_id()?;
+        let label = books.labels.intern(label);
+        books.tracked.insert(id, Tracked { object, label });
+        books.total.on_create(0);
+        books.labels.stats_mut(label).on_create(0);
+        Ok(id)
+    }
+
+    /// A new `Weak` to a live object, rcprobe's or tracked.
+    pub(crate) fn downgrade(&self, id: Id) -> Option<Weak<dyn Any>> {
+        let books = self.books.borrow();
+        let object: Weak<dyn Any> = match books.entry(id)? {
+            Entry::Object(object) => object.clone(),
+            Entry::Tracked(tracked) => tracked.object.clone(),
+        };
+        (object.strong_count() > 0).then_some(object)
     }
 
     pub(crate) fn label_name(&self, label: LabelId) -> Vec<u8> {
@@ -229,37 +240,29 @@ impl Ledger {
     }
 
     pub(crate) fn total(&self) -> Stats {
-        self.books.borrow().total
+        let mut books = self.books.borrow_mut();
+        books.sweep();
+        books.total
     }
 
     /// Stats of one label: all zero for a label never used.
     pub(crate) fn label_stats(&self, label: &[u8]) -> Stats {
-        let books = self.books.borrow();
-        books
-            .labels
-            .find(label)
-            .map_or_else(Stats::default, |label| *books.labels.stats(label))
+        let mut books = self.books.borrow_mut();
+        books.sweep();
+        books.labels.find(label).map_or_else(Stats::default, |label| *books.labels.stats(label))
     }
 
     /// Ids of live objects (with this label, if given), ascending.
     pub(crate) fn live(&self, label: Option<&[u8]>) -> Vec<Id> {
         let books = self.books.borrow();
-        let Some(label) = label else {
-            return books.objects.iter_from(0).map(|(id, _)| id).collect();
-        };
-        let Some(label) = books.labels.find(label) else {
-            return Vec::new();
+        let label = match label.map(|label| books.labels.find(label)) {
+            None => None,
+            Some(None) => return Vec::new(),
+            Some(Some(label)) => Some(label),
         };
         books
-            .objects
-            .iter_from(0)
-            // Upgrading is safe here: a live object keeps another strong reference, so this
-            // temporary one is never the last and dropping it cannot re-enter the ledger.
-            .filter(|(_, object)| {
-                object
-                    .upgrade()
-                    .is_some_and(|o| o.borrow().label() == label)
-            })
+            .live_from(0)
+            .filter(|&(_, entry)| label.is_none() || books.label_of(entry) == label)
             .map(|(id, _)| id)
             .collect()
     }
@@ -272,17 +275,13 @@ impl Ledger {
 
     pub(crate) fn info(&self, id: Id) -> Info {
         let books = self.books.borrow();
-        books.info(id, books.objects.get(id))
+        books.info(id, books.entry(id))
     }
 
     /// Objects with ids above `mark` that are still alive.
     pub(crate) fn survivors_since(&self, mark: Id) -> Vec<Info> {
         let books = self.books.borrow();
-        books
-            .objects
-            .iter_from(mark.saturating_add(1))
-            .map(|(id, object)| books.info(id, Some(object)))
-            .collect()
+        books.live_from(mark.saturating_add(1)).map(|(id, entry)| books.info(id, Some(entry))).collect()
     }
 
     /// A new table of every link, `{[id] = value}`, for tools that walk the heap: the
@@ -301,18 +300,77 @@ impl Ledger {
 }
 
 impl Books {
-    fn info(&self, id: Id, object: Option<&Weak<RefCell<Object>>>) -> Info {
-        let counts = object.map_or_else(Counts::default, Counts::of_weak);
-        // Upgrading is safe here: see `live`.
-        let label = object
-            .and_then(Weak::upgrade)
-            .map(|object| self.labels.name(object.borrow().label()).to_vec());
+    fn next_id(&mut self) -> Reply<Id> {
+        let id = self
+            .last_id
+            .checked_add(1)
+            .ok_or_else(|| Misuse::refused(format!("all {} ids of this Lua state are used", Id::MAX)))?;
+        self.last_id = id;
+        Ok(id)
+    }
+
+    fn entry(&self, id: Id) -> Option<Entry<'_>> {
+        match self.objects.get(id) {
+            Some(object) => Some(Entry::Object(object)),
+            None => self.tracked.get(&id).map(Entry::Tracked),
+        }
+    }
+
+    fn counts(&self, id: Id) -> Counts {
+        match self.entry(id) {
+            Some(Entry::Object(object)) => Counts::of_weak(object),
+            Some(Entry::Tracked(tracked)) => Counts::of_weak(&tracked.object),
+            None => Counts::default(),
+        }
+    }
+
+    fn label_of(&self, entry: Entry) -> Option<LabelId> {
+        match entry {
+            // Upgrading is safe here: a live object keeps another strong reference, so this
+            // temporary one is never the last and dropping it cannot re-enter the ledger.
+            Entry::Object(object) => object.upgrade().map(|object| object.borrow().label()),
+            Entry::Tracked(tracked) => (tracked.object.strong_count() > 0).then_some(tracked.label),
+        }
+    }
+
+    /// Live entries with ids of at least `from`, ascending.
+    fn live_from(&self, from: Id) -> impl Iterator<Item = (Id, Entry<'_>)> {
+        let mut entries: Vec<(Id, Entry)> =
+            self.objects.iter_from(from).map(|(id, object)| (id, Entry::Object(object))).collect();
+        if !self.tracked.is_empty() {
+            let tracked = self.tracked.range(from..).filter(|(_, tracked)| tracked.object.strong_count() > 0);
+            entries.extend(tracked.map(|(&id, tracked)| (id, Entry::Tracked(tracked))));
+            entries.sort_unstable_by_key(|&(id, _)| id);
+        }
+        entries.into_iter()
+    }
+
+    fn info(&self, id: Id, entry: Option<Entry>) -> Info {
         Info {
             id,
-            label,
-            counts,
+            label: entry.and_then(|entry| self.label_of(entry)).map(|label| self.labels.name(label).to_vec()),
+            counts: self.counts(id),
             held: self.holds.get(&id).map_or(0, Vec::len),
             linked: self.linked.contains(&id),
+        }
+    }
+
+    /// Records the tracked host objects that have dropped since the last look.
+    fn sweep(&mut self) {
+        if self.tracked.is_empty() {
+            return;
+        }
+        let dropped: Vec<Id> = self
+            .tracked
+            .iter()
+            .filter(|(_, tracked)| tracked.object.strong_count() == 0)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in dropped {
+            if let Some(tracked) = self.tracked.remove(&id) {
+                self.total.on_drop(0);
+                self.labels.stats_mut(tracked.label).on_drop(0);
+            }
         }
     }
 }

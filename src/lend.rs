@@ -35,9 +35,8 @@ impl LentProbe {
 
     /// The id, or the error that says the loan is over (argument `arg`).
     pub(crate) fn id(&self, arg: u8) -> Reply<Id> {
-        self.live_id().ok_or_else(|| {
-            Misuse::argument(arg, format!("the loan of probe #{} has ended", self.id))
-        })
+        self.live_id()
+            .ok_or_else(|| Misuse::argument(arg, format!("the loan of probe #{} has ended", self.id)))
     }
 
     pub(crate) fn counts(&self, ledger: &Ledger, arg: u8) -> Reply<Counts> {
@@ -47,20 +46,14 @@ impl LentProbe {
     /// A temporary strong reference, for one operation: the loan keeps the object alive.
     fn object(&self, ledger: &Ledger) -> Reply<Shared> {
         let id = self.id(1)?;
-        ledger
-            .upgrade(id)
-            .ok_or_else(|| Misuse::argument(1, format!("probe #{id} is gone")))
+        ledger.upgrade(id).ok_or_else(|| Misuse::argument(1, format!("probe #{id} is gone")))
     }
 }
 
 fn this(this: This) -> Reply<UserDataRef<LentProbe>> {
     match this {
         Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::Type {
-            arg: 1,
-            expected: "LentProbe",
-            got,
-        }),
+        Either::Right(got) => Err(Misuse::type_error(1, "LentProbe", got)),
     }
 }
 
@@ -72,16 +65,20 @@ pub(crate) fn lend(
     let p = probe::this(p)?; // held until the loan ends: `p` cannot be closed meanwhile
     let id = p.open(1)?.borrow().id();
     let function = callable(2, function)?;
-    let on_loan = Rc::new(Cell::new(true));
-    let handle = lua.create_any_userdata(LentProbe {
-        id,
-        on_loan: Rc::clone(&on_loan),
-    })?;
+    let loan = Loan(Rc::new(Cell::new(true)));
+    let handle = lua.create_any_userdata(LentProbe { id, on_loan: Rc::clone(&loan.0) })?;
     args.push_front(LuaValue::UserData(handle));
-    let results = caller.call(function, args);
-    on_loan.set(false);
-    drop(p);
-    results
+    caller.call(function, args)
+    // `loan`, then `p`, drop here: even when a panic unwinds through the call.
+}
+
+/// Ends the loan when dropped.
+struct Loan(Rc<Cell<bool>>);
+
+impl Drop for Loan {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 /// The raw methods, by name. `api.lua` turns misuse into errors and builds `__index`.
@@ -113,22 +110,11 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
         })?,
     )?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "clone",
-        raw(lua, move |lua, h: This| {
-            Ok(probe::push(lua, this(h)?.object(&l)?)?)
-        })?,
-    )?;
+    methods.set("clone", raw(lua, move |lua, h: This| Ok(probe::push(lua, this(h)?.object(&l)?)?))?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "strong_count",
-        raw(lua, move |_, h: This| Ok(this(h)?.counts(&l, 1)?.strong))?,
-    )?;
+    methods.set("strong_count", raw(lua, move |_, h: This| Ok(this(h)?.counts(&l, 1)?.strong))?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "weak_count",
-        raw(lua, move |_, h: This| Ok(this(h)?.counts(&l, 1)?.weak))?,
-    )?;
+    methods.set("weak_count", raw(lua, move |_, h: This| Ok(this(h)?.counts(&l, 1)?.weak))?)?;
     let l = Rc::clone(ledger);
     methods.set(
         "tostring",

@@ -6,10 +6,32 @@
 //!
 //! Everything rcprobe knows about a Lua state lives in that state (mlua app data), never in a
 //! static: two states never see each other's objects.
+//!
+//! A Rust host that embeds Lua can install it without `require`, and let Lua watch its own
+//! `Rc` values:
+//!
+//! ```
+//! # fn main() -> mlua::Result<()> {
+//! use std::rc::Rc;
+//!
+//! let lua = mlua::Lua::new();
+//! lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
+//! let session = Rc::new(String::from("session"));
+//! let id = rcprobe::track(&lua, &session, "session")?;
+//! let strong: usize = lua.load(format!("return rcprobe.strong_count({id})")).eval()?;
+//! assert_eq!(1, strong); // rcprobe's own Weak is never counted
+//! # Ok(())
+//! # }
+//! ```
 
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "bench")]
+mod bench;
 mod census;
 mod collect;
 mod create;
+mod host;
 mod id_table;
 mod ledger;
 mod lend;
@@ -23,6 +45,7 @@ mod target;
 mod value;
 mod weak_probe;
 
+pub use host::{counts, downgrade, lend, stats, track};
 pub use ledger::Counts;
 pub use module::{LUA, open};
 pub use object::Id;

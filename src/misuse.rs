@@ -6,18 +6,15 @@
 //! `Result` convention), and the Lua wrappers in `api.lua` turn the misuse into `error(...)`
 //! with Lua's own wording and the caller's position.
 
-use mlua::{
-    FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value,
-};
+use mlua::{FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value};
 
-pub(crate) enum Misuse {
+/// Boxed, so that a raw function's `Result` stays as small as its success value.
+pub(crate) struct Misuse(Box<Kind>);
+
+pub(crate) enum Kind {
     /// `bad argument #n to 'f' (<expected> expected, got <type of the argument>)`.
     /// The type name is found on the Lua side, which can read any value's `__name`.
-    Type {
-        arg: u8,
-        expected: &'static str,
-        got: Value,
-    },
+    Type { arg: u8, expected: &'static str, got: Value },
     /// `bad argument #n to 'f' (<detail>)`.
     Argument { arg: u8, detail: String },
     /// `f: <detail>`, for a call that is well formed but cannot be done.
@@ -30,16 +27,29 @@ pub(crate) enum Misuse {
 pub(crate) type Reply<T> = Result<T, Misuse>;
 
 impl Misuse {
+    pub(crate) fn type_error(arg: u8, expected: &'static str, got: Value) -> Self {
+        Misuse(Box::new(Kind::Type { arg, expected, got }))
+    }
+
     pub(crate) fn argument(arg: u8, detail: impl Into<String>) -> Self {
-        Misuse::Argument {
-            arg,
-            detail: detail.into(),
-        }
+        Misuse(Box::new(Kind::Argument { arg, detail: detail.into() }))
+    }
+
+    pub(crate) fn refused(detail: String) -> Self {
+        Misuse(Box::new(Kind::Refused(detail)))
+    }
+
+    pub(crate) fn raised(value: Value) -> Self {
+        Misuse(Box::new(Kind::Raised(value)))
     }
 
     /// Turns an error from mlua itself (out of memory, a failed finalizer) into one to raise.
     pub(crate) fn from_lua_error(error: mlua::Error) -> Self {
-        Misuse::Raised(Value::Error(Box::new(error)))
+        Misuse::raised(Value::Error(Box::new(error)))
+    }
+
+    pub(crate) fn kind(self) -> Kind {
+        *self.0
     }
 }
 
@@ -82,22 +92,22 @@ impl From<mlua::Error> for Misuse {
 impl IntoLua for Misuse {
     fn into_lua(self, lua: &Lua) -> LuaResult<Value> {
         let table = lua.create_table()?;
-        match self {
-            Misuse::Type { arg, expected, got } => {
+        match self.kind() {
+            Kind::Type { arg, expected, got } => {
                 table.raw_set("arg", arg)?;
                 table.raw_set("expected", expected)?;
                 table.raw_set("got", got)?;
             }
-            Misuse::Argument { arg, detail } => {
+            Kind::Argument { arg, detail } => {
                 table.raw_set("arg", arg)?;
                 table.raw_set("detail", detail)?;
             }
-            Misuse::Refused(detail) => table.raw_set("refused", detail)?,
-            Misuse::Raised(Value::Error(error)) => {
+            Kind::Refused(detail) => table.raw_set("refused", detail)?,
+            Kind::Raised(Value::Error(error)) => {
                 table.raw_set("raised", true)?;
                 table.raw_set("value", error.to_string())?;
             }
-            Misuse::Raised(value) => {
+            Kind::Raised(value) => {
                 table.raw_set("raised", true)?;
                 table.raw_set("value", value)?;
             }

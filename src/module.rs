@@ -32,7 +32,6 @@ pub const LUA: &str = if cfg!(feature = "luajit") {
 /// `require` gets the same table and the same ledger.
 struct Module {
     exports: Table,
-    #[allow(dead_code)] // read by the embedding API
     ledger: Rc<Ledger>,
 }
 
@@ -56,19 +55,23 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
     let exports: Table = api.get("module")?;
     exports.set("_VERSION", format!("rcprobe {}", env!("CARGO_PKG_VERSION")))?;
     exports.set("LUA", LUA)?;
-    lua.set_app_data(Module {
-        exports: exports.clone(),
-        ledger,
-    });
+    #[cfg(feature = "bench")]
+    crate::bench::install(lua, &exports)?;
+    lua.set_app_data(Module { exports: exports.clone(), ledger });
     Ok(exports)
+}
+
+/// The ledger of `lua`, installing rcprobe first if needed.
+pub(crate) fn ledger(lua: &Lua) -> LuaResult<Rc<Ledger>> {
+    open(lua)?;
+    let module = lua.app_data_ref::<Module>().expect("open() stores the module");
+    Ok(Rc::clone(&module.ledger))
 }
 
 /// Sets the metatable fields `api.lua` made for `T` (its `__index` is a plain table: the
 /// fastest method lookup).
 fn register_type<T: 'static>(lua: &Lua, meta: Table) -> LuaResult<()> {
-    let fields = meta
-        .pairs::<String, LuaValue>()
-        .collect::<LuaResult<Vec<_>>>()?;
+    let fields = meta.pairs::<String, LuaValue>().collect::<LuaResult<Vec<_>>>()?;
     lua.register_userdata_type::<T>(move |registry| {
         for (name, value) in fields {
             registry.add_meta_field(name, value);
@@ -80,54 +83,24 @@ fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     let caller = Caller::new(lua)?;
     let functions = lua.create_table()?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "new",
-        raw(lua, move |lua, args| create::new(&l, lua, args))?,
-    )?;
+    functions.set("new", raw(lua, move |lua, args| create::new(&l, lua, args))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "strong_count",
-        raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.strong))?,
-    )?;
+    functions.set("strong_count", raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.strong))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "weak_count",
-        raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.weak))?,
-    )?;
+    functions.set("weak_count", raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.weak))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "is_alive",
-        raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.strong > 0))?,
-    )?;
+    functions.set("is_alive", raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.strong > 0))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "hold",
-        raw(lua, move |_, p: probe::This| {
-            Ok(l.hold(probe::this(p)?.open(1)?))
-        })?,
-    )?;
+    functions.set("hold", raw(lua, move |_, p: probe::This| Ok(l.hold(probe::this(p)?.open(1)?)))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "release",
-        raw(lua, move |_, x| Ok(l.release(target::id(&l, 1, x)?)))?,
-    )?;
+    functions.set("release", raw(lua, move |_, x| Ok(l.release(target::id(&l, 1, x)?)))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "stats",
-        raw(lua, move |lua, label| census::stats(&l, lua, label))?,
-    )?;
+    functions.set("stats", raw(lua, move |lua, label| census::stats(&l, lua, label))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "live",
-        raw(lua, move |lua, label| census::live(&l, lua, label))?,
-    )?;
+    functions.set("live", raw(lua, move |lua, label| census::live(&l, lua, label))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "full_gc",
-        raw(lua, move |lua, max| {
-            collect::full_gc(&l, lua, collect::max_cycles(max)?)
-        })?,
-    )?;
+    functions
+        .set("full_gc", raw(lua, move |lua, max| collect::full_gc(&l, lua, collect::max_cycles(max)?))?)?;
     let (l, c) = (Rc::clone(ledger), caller.clone());
     functions.set(
         "leaks",
@@ -137,24 +110,12 @@ fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
         })?,
     )?;
     let c = caller.clone();
-    functions.set(
-        "pass",
-        raw_variadic(lua, move |lua, args| pass::pass(&c, lua, args))?,
-    )?;
-    functions.set(
-        "lend",
-        raw_variadic(lua, move |lua, args| lend::lend(&caller, lua, args))?,
-    )?;
+    functions.set("pass", raw_variadic(lua, move |lua, args| pass::pass(&c, lua, args))?)?;
+    functions.set("lend", raw_variadic(lua, move |lua, args| lend::lend(&caller, lua, args))?)?;
     let l = Rc::clone(ledger);
-    functions.set(
-        "info",
-        raw(lua, move |lua, x| Ok(target::info(&l, 1, x)?.to_lua(lua)?))?,
-    )?;
+    functions.set("info", raw(lua, move |lua, x| Ok(target::info(&l, 1, x)?.to_lua(lua)?))?)?;
     let l = Rc::clone(ledger);
     functions.set("links", raw(lua, move |lua, ()| Ok(l.links(lua)?))?)?;
-    functions.set(
-        "id_of",
-        lua.create_function(|_, value: LuaValue| Ok(target::id_of(&value)))?,
-    )?;
+    functions.set("id_of", lua.create_function(|_, value: LuaValue| Ok(target::id_of(&value)))?)?;
     Ok(functions)
 }

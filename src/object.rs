@@ -26,12 +26,7 @@ pub(crate) struct Object {
 
 impl Object {
     pub(crate) fn new(ledger: Weak<Ledger>, id: Id, label: LabelId, value: Value) -> Self {
-        Object {
-            ledger,
-            value,
-            id,
-            label,
-        }
+        Object { ledger, value, id, label }
     }
 
     pub(crate) fn id(&self) -> Id {

@@ -18,18 +18,16 @@ pub(crate) struct Caller {
 
 impl Caller {
     pub(crate) fn new(lua: &Lua) -> mlua::Result<Caller> {
-        Ok(Caller {
-            pcall: lua.globals().raw_get("pcall")?,
-        })
+        Ok(Caller { pcall: lua.globals().raw_get("pcall")? })
     }
 
-    /// `function(args...)`, with its results, or its error as `Misuse::Raised`.
+    /// `function(args...)`, with its results, or its error as a misuse to raise again.
     pub(crate) fn call(&self, function: LuaValue, mut args: MultiValue) -> Reply<MultiValue> {
         args.push_front(function);
         let mut results: MultiValue = self.pcall.call(args)?;
         match results.pop_front() {
             Some(LuaValue::Boolean(true)) => Ok(results),
-            _ => Err(Misuse::Raised(results.pop_front().unwrap_or(LuaValue::Nil))),
+            _ => Err(Misuse::raised(results.pop_front().unwrap_or(LuaValue::Nil))),
         }
     }
 }
@@ -38,20 +36,12 @@ impl Caller {
 pub(crate) fn callable(arg: u8, value: LuaValue) -> Reply<LuaValue> {
     let callable = match &value {
         LuaValue::Function(_) => true,
-        LuaValue::Table(table) => table
-            .metatable()
-            .is_some_and(|mt| mt.contains_key("__call").unwrap_or(false)),
+        LuaValue::Table(table) => {
+            table.metatable().is_some_and(|mt| mt.contains_key("__call").unwrap_or(false))
+        }
         _ => false,
     };
-    if callable {
-        Ok(value)
-    } else {
-        Err(Misuse::Type {
-            arg,
-            expected: "function",
-            got: value,
-        })
-    }
+    if callable { Ok(value) } else { Err(Misuse::type_error(arg, "function", value)) }
 }
 
 pub(crate) fn pass(
@@ -62,11 +52,7 @@ pub(crate) fn pass(
     let object = match p {
         mlua::Either::Left(p) => std::rc::Rc::clone(p.open(1)?),
         mlua::Either::Right(got) => {
-            return Err(Misuse::Type {
-                arg: 1,
-                expected: "Probe",
-                got,
-            });
+            return Err(Misuse::type_error(1, "Probe", got));
         }
     };
     let function = callable(2, function)?;

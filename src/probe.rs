@@ -4,8 +4,7 @@
 use std::rc::Rc;
 
 use mlua::{
-    AnyUserData, Either, Lua, Result as LuaResult, Table, UserDataRef, UserDataRefMut,
-    Value as LuaValue,
+    AnyUserData, Either, Lua, Result as LuaResult, Table, UserDataRef, UserDataRefMut, Value as LuaValue,
 };
 
 use crate::ledger::{Counts, Ledger};
@@ -48,9 +47,7 @@ impl Probe {
     pub(crate) fn open(&self, arg: u8) -> Reply<&Shared> {
         match self {
             Probe::Open(object) => Ok(object),
-            Probe::Closed { id, .. } => {
-                Err(Misuse::argument(arg, format!("probe #{id} is closed")))
-            }
+            Probe::Closed { id, .. } => Err(Misuse::argument(arg, format!("probe #{id} is closed"))),
         }
     }
 
@@ -64,10 +61,7 @@ impl Probe {
     /// Drops this probe's strong reference now (the object drops too if it was the last).
     fn close(&mut self) {
         if let Probe::Open(_) = self {
-            let closed = Probe::Closed {
-                id: self.id(),
-                label: self.label(),
-            };
+            let closed = Probe::Closed { id: self.id(), label: self.label() };
             drop(std::mem::replace(self, closed));
         }
     }
@@ -75,26 +69,15 @@ impl Probe {
     pub(crate) fn describe(&self, ledger: &Ledger) -> String {
         let label = String::from_utf8_lossy(&ledger.label_name(self.label())).into_owned();
         let Counts { strong, weak } = self.counts(ledger);
-        let closed = if matches!(self, Probe::Closed { .. }) {
-            "closed, "
-        } else {
-            ""
-        };
-        format!(
-            "Probe #{} \"{label}\" ({closed}strong {strong}, weak {weak})",
-            self.id()
-        )
+        let closed = if matches!(self, Probe::Closed { .. }) { "closed, " } else { "" };
+        format!("Probe #{} \"{label}\" ({closed}strong {strong}, weak {weak})", self.id())
     }
 }
 
 pub(crate) fn this<T>(this: Either<T, LuaValue>) -> Reply<T> {
     match this {
         Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::Type {
-            arg: 1,
-            expected: "Probe",
-            got,
-        }),
+        Either::Right(got) => Err(Misuse::type_error(1, "Probe", got)),
     }
 }
 
@@ -110,56 +93,25 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     let l = Rc::clone(ledger);
     methods.set(
         "label",
-        raw(lua, move |lua, p: This| {
-            Ok(lua.create_string(l.label_name(this(p)?.label()))?)
-        })?,
+        raw(lua, move |lua, p: This| Ok(lua.create_string(l.label_name(this(p)?.label()))?))?,
     )?;
     methods.set("get", raw(lua, get)?)?;
     methods.set("set", raw(lua, set)?)?;
-    methods.set(
-        "clone",
-        raw(lua, |lua, p: This| {
-            Ok(push(lua, Rc::clone(this(p)?.open(1)?))?)
-        })?,
-    )?;
-    methods.set(
-        "downgrade",
-        raw(lua, |lua, p: This| {
-            Ok(lua.create_any_userdata(WeakProbe::new(this(p)?.open(1)?))?)
-        })?,
-    )?;
+    methods.set("clone", raw(lua, clone)?)?;
+    methods.set("downgrade", raw(lua, downgrade)?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "strong_count",
-        raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).strong))?,
-    )?;
+    methods.set("strong_count", raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).strong))?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "weak_count",
-        raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).weak))?,
-    )?;
+    methods.set("weak_count", raw(lua, move |_, p: This| Ok(this(p)?.counts(&l).weak))?)?;
     methods.set("close", raw(lua, close)?)?;
-    methods.set(
-        "is_closed",
-        raw(lua, |_, p: This| {
-            Ok(matches!(*this(p)?, Probe::Closed { .. }))
-        })?,
-    )?;
+    methods.set("is_closed", raw(lua, |_, p: This| Ok(matches!(*this(p)?, Probe::Closed { .. })))?)?;
     let l = Rc::clone(ledger);
     methods.set("link", raw(lua, move |lua, args| link(&l, lua, args))?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "unlink",
-        raw(lua, move |_, p: This| {
-            Ok(l.unlink(this(p)?.open(1)?.borrow().id()))
-        })?,
-    )?;
+    methods.set("unlink", raw(lua, move |_, p: This| Ok(l.unlink(this(p)?.open(1)?.borrow().id())))?)?;
     methods.set("attach", raw(lua, attach)?)?;
     let l = Rc::clone(ledger);
-    methods.set(
-        "tostring",
-        raw(lua, move |_, p: This| Ok(this(p)?.describe(&l)))?,
-    )?;
+    methods.set("tostring", raw(lua, move |_, p: This| Ok(this(p)?.describe(&l)))?)?;
     // `__eq` never raises: Lua 5.3+ calls it with any value on one side.
     methods.set(
         "eq",
@@ -170,8 +122,21 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     Ok(methods)
 }
 
+// The userdata borrows end before anything allocates Lua memory: an allocation can run a
+// finalizer, and a finalizer may use this very probe.
+
+fn clone(lua: &Lua, p: This) -> Reply<AnyUserData> {
+    let object = Rc::clone(this(p)?.open(1)?);
+    Ok(push(lua, object)?)
+}
+
+fn downgrade(lua: &Lua, p: This) -> Reply<AnyUserData> {
+    let weak = WeakProbe::new(this(p)?.open(1)?);
+    Ok(lua.create_any_userdata(weak)?)
+}
+
 fn get(lua: &Lua, p: This) -> Reply<LuaValue> {
-    // Copied out first: making a Lua string can run a finalizer that calls `set` on this object.
+    // Copied out first: a finalizer run by making the string may call `set` on this object.
     let value = this(p)?.open(1)?.borrow().value.clone();
     Ok(value.to_lua(lua)?)
 }
@@ -182,11 +147,7 @@ fn set(_: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
 
 /// Stores a copy of `value` (argument #2) in the object.
 pub(crate) fn store(object: &Shared, value: LuaValue) -> Reply<()> {
-    let value = Value::copy(&value).ok_or(Misuse::Type {
-        arg: 2,
-        expected: value::ACCEPTED,
-        got: value,
-    })?;
+    let value = Value::copy(&value).ok_or(Misuse::type_error(2, value::ACCEPTED, value))?;
     object.borrow_mut().value = value;
     Ok(())
 }
@@ -200,16 +161,9 @@ fn close(_: &Lua, p: ThisMut) -> Reply<()> {
         // A Probe that mlua cannot borrow mutably is the one `lend` is lending out.
         Either::Right(LuaValue::UserData(ud)) if ud.is::<Probe>() => {
             let id = ud.borrow_scoped::<Probe, _>(Probe::id)?;
-            Err(Misuse::argument(
-                1,
-                format!("probe #{id} is lent out: close it after the loan"),
-            ))
+            Err(Misuse::argument(1, format!("probe #{id} is lent out: close it after the loan")))
         }
-        Either::Right(got) => Err(Misuse::Type {
-            arg: 1,
-            expected: "Probe",
-            got,
-        }),
+        Either::Right(got) => Err(Misuse::type_error(1, "Probe", got)),
     }
 }
 
@@ -223,11 +177,7 @@ fn link(ledger: &Ledger, lua: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
 
 /// Stores `value` as the probe's user value, which the collector traces.
 fn attach(_: &Lua, (p, value): (LuaValue, LuaValue)) -> Reply<()> {
-    let not_a_probe = |got| Misuse::Type {
-        arg: 1,
-        expected: "Probe",
-        got,
-    };
+    let not_a_probe = |got| Misuse::type_error(1, "Probe", got);
     let LuaValue::UserData(ud) = &p else {
         return Err(not_a_probe(p));
     };

@@ -53,15 +53,14 @@ pub(crate) struct Labels {
     names: Vec<Vec<u8>>,
     stats: Vec<Stats>,
     ids: HashMap<Vec<u8>, LabelId>,
+    /// The label interned last: objects come in runs of one label, and comparing a few bytes
+    /// is much cheaper than hashing them.
+    last: LabelId,
 }
 
 impl Default for Labels {
     fn default() -> Self {
-        let mut labels = Labels {
-            names: Vec::new(),
-            stats: Vec::new(),
-            ids: HashMap::new(),
-        };
+        let mut labels = Labels { names: Vec::new(), stats: Vec::new(), ids: HashMap::new(), last: 0 };
         labels.intern(DEFAULT_LABEL);
         labels
     }
@@ -69,14 +68,20 @@ impl Default for Labels {
 
 impl Labels {
     pub(crate) fn intern(&mut self, name: &[u8]) -> LabelId {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
+        if self.names.get(self.last as usize).is_some_and(|last| last == name) {
+            return self.last;
         }
-        let id = self.names.len() as LabelId;
-        self.names.push(name.to_vec());
-        self.stats.push(Stats::default());
-        self.ids.insert(name.to_vec(), id);
-        id
+        self.last = match self.ids.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as LabelId;
+                self.names.push(name.to_vec());
+                self.stats.push(Stats::default());
+                self.ids.insert(name.to_vec(), id);
+                id
+            }
+        };
+        self.last
     }
 
     pub(crate) fn find(&self, name: &[u8]) -> Option<LabelId> {

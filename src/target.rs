@@ -15,17 +15,11 @@ const EXPECTED: &str = "Probe, WeakProbe or id";
 /// The counts of the object `value` names.
 pub(crate) fn counts(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Counts> {
     match value {
-        LuaValue::UserData(ud) => with_handle(
-            &ud,
-            |p| Ok(p.counts(ledger)),
-            |w| Ok(w.counts()),
-            |h| h.counts(ledger, arg),
-        )
-        .unwrap_or(Err(Misuse::Type {
-            arg,
-            expected: EXPECTED,
-            got: LuaValue::UserData(ud),
-        })),
+        LuaValue::UserData(ud) => {
+            with_handle(&ud, |p| Ok(p.counts(ledger)), |w| Ok(w.counts()), |h| h.counts(ledger, arg))
+                .unwrap_or(Err(Misuse::type_error(arg, EXPECTED, LuaValue::UserData(ud))))
+        }
+        LuaValue::Integer(id) => ledger.counts_if_issued(id).ok_or_else(|| never_issued(arg, id)),
         value => Ok(ledger.counts(issued_id(ledger, arg, value)?)),
     }
 }
@@ -34,11 +28,7 @@ pub(crate) fn counts(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Counts>
 pub(crate) fn id(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Id> {
     match value {
         LuaValue::UserData(ud) => with_handle(&ud, |p| Ok(p.id()), |w| Ok(w.id()), |h| h.id(arg))
-            .unwrap_or(Err(Misuse::Type {
-                arg,
-                expected: EXPECTED,
-                got: LuaValue::UserData(ud),
-            })),
+            .unwrap_or(Err(Misuse::type_error(arg, EXPECTED, LuaValue::UserData(ud)))),
         value => issued_id(ledger, arg, value),
     }
 }
@@ -47,9 +37,7 @@ pub(crate) fn id(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Id> {
 /// object is gone.
 pub(crate) fn info(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Info> {
     let label = match &value {
-        LuaValue::UserData(ud) => ud
-            .borrow_scoped::<Probe, _>(|p| ledger.label_name(p.label()))
-            .ok(),
+        LuaValue::UserData(ud) => ud.borrow_scoped::<Probe, _>(|p| ledger.label_name(p.label())).ok(),
         _ => None,
     };
     let mut info = ledger.info(id(ledger, arg, value)?);
@@ -88,25 +76,15 @@ fn issued_id(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Id> {
         LuaValue::Integer(id) => id,
         LuaValue::Number(n) if n.fract() == 0.0 && n.abs() < 2f64.powi(63) => n as i64,
         LuaValue::Number(_) => {
-            return Err(Misuse::argument(
-                arg,
-                "number has no integer representation",
-            ));
+            return Err(Misuse::argument(arg, "number has no integer representation"));
         }
         got => {
-            return Err(Misuse::Type {
-                arg,
-                expected: EXPECTED,
-                got,
-            });
+            return Err(Misuse::type_error(arg, EXPECTED, got));
         }
     };
-    if ledger.is_issued(id) {
-        Ok(id as Id)
-    } else {
-        Err(Misuse::argument(
-            arg,
-            format!("no object #{id} in this Lua state"),
-        ))
-    }
+    if ledger.is_issued(id) { Ok(id as Id) } else { Err(never_issued(arg, id)) }
+}
+
+fn never_issued(arg: u8, id: i64) -> Misuse {
+    Misuse::argument(arg, format!("no object #{id} in this Lua state"))
 }

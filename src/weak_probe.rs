@@ -20,10 +20,7 @@ type This = Either<UserDataRef<WeakProbe>, LuaValue>;
 
 impl WeakProbe {
     pub(crate) fn new(object: &Shared) -> Self {
-        WeakProbe {
-            object: Rc::downgrade(object),
-            id: object.borrow().id(),
-        }
+        WeakProbe { object: Rc::downgrade(object), id: object.borrow().id() }
     }
 
     pub(crate) fn id(&self) -> Id {
@@ -43,11 +40,7 @@ impl WeakProbe {
 fn this(this: This) -> Reply<UserDataRef<WeakProbe>> {
     match this {
         Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::Type {
-            arg: 1,
-            expected: "WeakProbe",
-            got,
-        }),
+        Either::Right(got) => Err(Misuse::type_error(1, "WeakProbe", got)),
     }
 }
 
@@ -65,18 +58,9 @@ pub(crate) fn raw_methods(lua: &Lua) -> LuaResult<Table> {
         })?,
     )?;
     methods.set("id", raw(lua, |_, w: This| Ok(this(w)?.id))?)?;
-    methods.set(
-        "strong_count",
-        raw(lua, |_, w: This| Ok(this(w)?.counts().strong))?,
-    )?;
-    methods.set(
-        "weak_count",
-        raw(lua, |_, w: This| Ok(this(w)?.counts().weak))?,
-    )?;
-    methods.set(
-        "is_alive",
-        raw(lua, |_, w: This| Ok(this(w)?.counts().strong > 0))?,
-    )?;
+    methods.set("strong_count", raw(lua, |_, w: This| Ok(this(w)?.counts().strong))?)?;
+    methods.set("weak_count", raw(lua, |_, w: This| Ok(this(w)?.counts().weak))?)?;
+    methods.set("is_alive", raw(lua, |_, w: This| Ok(this(w)?.counts().strong > 0))?)?;
     methods.set("tostring", raw(lua, |_, w: This| Ok(this(w)?.describe()))?)?;
     Ok(methods)
 }

@@ -26,18 +26,12 @@ impl UserData for SessionHandle {
 fn a_clone_passed_to_a_lua_function_counts_until_lua_collects_it() -> mlua::Result<()> {
     let lua = Lua::new();
     let session = Rc::new(RefCell::new(Session { visits: 0 }));
-    let visit: Function = lua
-        .load("return function(session) session:visit() end")
-        .eval()?;
+    let visit: Function = lua.load("return function(session) session:visit() end").eval()?;
 
     lua.gc_stop(); // no automatic step may collect the clone before we look
     assert_eq!(1, Rc::strong_count(&session));
     visit.call::<()>(SessionHandle(Rc::clone(&session)))?;
-    assert_eq!(
-        2,
-        Rc::strong_count(&session),
-        "the clone lives on in a Lua userdata"
-    );
+    assert_eq!(2, Rc::strong_count(&session), "the clone lives on in a Lua userdata");
 
     lua.gc_collect()?;
     assert_eq!(1, Rc::strong_count(&session), "one collection frees it");

@@ -72,6 +72,15 @@ busted_specs() {
   done
 }
 
+memcheck() {
+  check "memcheck (busted on lua5.4 under valgrind)" "$LOGS/memcheck.log" tools/memcheck.sh
+}
+
+examples() {
+  check "cargo run --example host" "$LOGS/example-host.log" \
+    cargo run --locked --example host --features lua54,vendored --target-dir target/vendored-lua54
+}
+
 lints() {
   local feature
   check "cargo fmt --check" "$LOGS/fmt.log" cargo fmt --check
@@ -84,11 +93,13 @@ lints() {
         cargo clippy --locked --features "$feature,module" --target-dir "target/$feature" -- -D warnings
     fi
   done
-  check "luacheck" "$LOGS/luacheck.log" luacheck lua spec examples
+  check "luacheck" "$LOGS/luacheck.log" luacheck lua spec examples bench tests/support tools/atlas.lua
 }
 
 cargo_tests
 busted_specs
+memcheck
+examples
 lints
 
 echo

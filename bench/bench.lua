@@ -1,0 +1,202 @@
+-- rcprobe's benchmark: rcprobe against baselines built from the same crate (`rcprobe._bench`,
+-- the `bench` feature), each pair measured in the same run and reported as a ratio. Run it
+-- with `make bench`, which builds that feature for each interpreter and writes
+-- bench/results.md. Prints one Markdown table for the interpreter running it.
+--
+-- RCPROBE_BENCH_SCALE (default 1) scales every count, for quick trials.
+
+local rcprobe = require("rcprobe")
+local bench = assert(rcprobe._bench, "rcprobe was not built with the bench feature")
+local clock = os.clock
+
+local SCALE = tonumber(os.getenv("RCPROBE_BENCH_SCALE")) or 1
+local ROUNDS = 7
+
+local function count(n) return math.max(1, math.floor(n * SCALE)) end
+
+local function full_collect()
+  collectgarbage()
+  collectgarbage()
+end
+
+-- Runs each case ROUNDS times, interleaved so that noise hits both alike, and returns the
+-- best time per operation of each, in nanoseconds.
+local function race(n, cases)
+  local best = {}
+  for _ = 1, ROUNDS do
+    for i, case in ipairs(cases) do
+      full_collect()
+      local start = clock()
+      case(n)
+      best[i] = math.min(best[i] or math.huge, (clock() - start) / n * 1e9)
+    end
+  end
+  return best
+end
+
+local function resident_bytes()
+  local statm = io.open("/proc/self/statm", "r")
+  if not statm then return 0 end
+  local _, resident = statm:read("*n", "*n")
+  statm:close()
+  return resident * 4096
+end
+
+local rows = {}
+local function row(figure, goal, ours, baseline, ratio, met)
+  rows[#rows + 1] = ("| %s | %s | %s | %s | %s | %s |"):format(figure, goal, ours, baseline, ratio, met)
+end
+local function ns(x) return ("%.0f ns"):format(x) end
+local function yes(ok) return ok and "yes" or "**no**" end
+
+-- Create and collect: rcprobe.new() against a bare userdata and Lua's own finalized table.
+do
+  local new, bare = rcprobe.new, bench.bare
+  -- Lua's own finalized object: a table with `__gc` on 5.2+, a newproxy on 5.1 and LuaJIT.
+  local finalized, what
+  if newproxy then
+    local proto = newproxy(true)
+    getmetatable(proto).__gc = function() end
+    finalized, what = function() return newproxy(proto) end, "a `newproxy` with `__gc`"
+  else
+    local gc_mt = { __gc = function() end }
+    finalized, what = function() return setmetatable({}, gc_mt) end, "a table with `__gc`"
+  end
+  local sink = {}
+  local n = count(200000)
+  local t = race(n, {
+    function(k) for _ = 1, k do new() end collectgarbage() end,
+    function(k) for _ = 1, k do bare() end collectgarbage() end,
+    function(k) for i = 1, k do sink[i % 8] = finalized() end collectgarbage() end,
+  })
+  assert(next(sink), "the finalized objects were made")
+  row("create + collect a probe vs a bare userdata", "<= 1.25x", ns(t[1]), ns(t[2]),
+    ("%.2fx"):format(t[1] / t[2]), yes(t[1] / t[2] <= 1.25))
+  row(("(for scale) %s"):format(what), "report", ns(t[3]), "", "", "")
+end
+
+-- Count queries against trivial calls through mlua.
+do
+  local p, b = rcprobe.new(), bench.bare()
+  local id = p:id()
+  local strong_count, trivial = rcprobe.strong_count, bench.trivial
+  local n = count(2000000)
+  local t = race(n, {
+    function(k) for _ = 1, k do p:strong_count() end end,
+    function(k) for _ = 1, k do b:trivial() end end,
+    function(k) for _ = 1, k do strong_count(id) end end,
+    function(k) for _ = 1, k do trivial(id) end end,
+  })
+  row("`p:strong_count()` vs a trivial userdata method", "<= 1.15x", ns(t[1]), ns(t[2]),
+    ("%.2fx"):format(t[1] / t[2]), yes(t[1] / t[2] <= 1.15))
+  row("`rcprobe.strong_count(id)` vs a trivial module function", "<= 1.15x", ns(t[3]), ns(t[4]),
+    ("%.2fx"):format(t[3] / t[4]), yes(t[3] / t[4] <= 1.15))
+end
+
+-- Memory per live handle: Lua's heap (collectgarbage("count")) and Rust's (counted by the
+-- bench build's allocator).
+do
+  local n = count(200000)
+  local function per_object(make)
+    local held = { list = {} } -- a field, so that dropping the list is plainly intended
+    for i = 1, n do held.list[i] = false end
+    full_collect()
+    local lua_before, rust_before = collectgarbage("count"), bench.rust_heap()
+    for i = 1, n do held.list[i] = make() end
+    assert(#held.list == n)
+    full_collect()
+    local lua_bytes = (collectgarbage("count") - lua_before) * 1024 / n
+    local rust_bytes = (bench.rust_heap() - rust_before) / n
+    held.list = nil
+    full_collect()
+    return lua_bytes, rust_bytes
+  end
+  local probe_lua, probe_rust = per_object(rcprobe.new)
+  local bare_lua, bare_rust = per_object(bench.bare)
+  row("Lua heap per probe handle vs a bare userdata", "<= +16 B",
+    ("%.1f B"):format(probe_lua), ("%.1f B"):format(bare_lua),
+    ("%+.1f B"):format(probe_lua - bare_lua), yes(probe_lua - bare_lua <= 16))
+  local object = probe_rust - bare_rust
+  row("Rust heap per object (probe minus bare userdata)", "<= 64 B", ("%.1f B"):format(probe_rust),
+    ("%.1f B"):format(bare_rust), ("%.1f B per object"):format(object), yes(object <= 64))
+end
+
+-- Churn: resident memory while millions of probes come and go in batches.
+do
+  local batches, batch = count(1000), 10000
+  local function churn(k)
+    for _ = 1, k do
+      for _ = 1, batch do rcprobe.new() end
+      collectgarbage()
+    end
+  end
+  churn(math.max(1, math.floor(batches / 10))) -- warm-up
+  local before = resident_bytes()
+  churn(batches)
+  local growth = (resident_bytes() - before) / 1024
+  row(("churn: %dM probes created and collected in batches"):format(math.floor(batches * batch / 1000000)),
+    "grows < 1 MiB", ("%+.0f KiB resident"):format(growth), "", "", yes(growth < 1024))
+end
+
+-- leaks(fn) where fn creates 10 probes, with 0 and with 1M other live probes; full_gc() with
+-- 1M live probes against two plain collections. On Lua 5.4 leaks() starts with one collector
+-- step, a young collection in generational mode (the interpreter's default); in incremental
+-- mode, and on other Luas, it needs full collections, which Lua scales with the heap.
+do
+  local function ten() for _ = 1, 10 do rcprobe.new() end end
+  local function time_of(k, fn)
+    local best = math.huge
+    for _ = 1, k do
+      local start = clock()
+      fn()
+      best = math.min(best, clock() - start)
+    end
+    return best
+  end
+  local ms = function(s) return ("%.3f ms"):format(s * 1000) end
+  local modes = { "default" }
+  if _VERSION == "Lua 5.4" and not jit then modes = { "generational", "incremental" } end
+  local alone, alone_gc = {}, {}
+  for _, mode in ipairs(modes) do
+    if mode ~= "default" then collectgarbage(mode) end
+    full_collect()
+    alone[mode] = time_of(ROUNDS * 3, function() rcprobe.leaks(ten) end)
+    alone_gc[mode] = time_of(ROUNDS * 3, full_collect)
+  end
+  local held, n = { list = {} }, count(1000000)
+  for i = 1, n do held.list[i] = rcprobe.new() end
+  for _, mode in ipairs(modes) do
+    if mode ~= "default" then collectgarbage(mode) end
+    full_collect()
+    local crowded = time_of(ROUNDS, function() rcprobe.leaks(ten) end)
+    local crowded_gc = time_of(ROUNDS, full_collect)
+    local where = mode == "default" and "" or (" (%s mode)"):format(mode)
+    row(("`leaks(fn)`, fn makes 10 probes: with %dk other live probes vs none%s"):format(math.floor(n / 1000), where),
+      "<= 2x", ms(crowded), ms(alone[mode]), ("%.1fx"):format(crowded / alone[mode]),
+      yes(crowded / alone[mode] <= 2))
+    row(("(for scale: two full collections%s)"):format(where), "report", ms(crowded_gc), ms(alone_gc[mode]),
+      ("%.0fx"):format(crowded_gc / alone_gc[mode]), "")
+  end
+  if #modes > 1 then collectgarbage("generational") end
+  local crowded_gc = time_of(ROUNDS, full_collect)
+  local full_gc = time_of(ROUNDS, function() rcprobe.full_gc() end)
+  row(("`full_gc()` with %dk live probes vs two `collectgarbage()`"):format(math.floor(n / 1000)), "report",
+    ms(full_gc), ms(crowded_gc), ("%.2fx"):format(full_gc / crowded_gc), "")
+
+  -- paths.to(x) on a heap of a million objects, when rcprobe.paths is installed.
+  local ok, paths = pcall(require, "rcprobe.paths")
+  if ok then
+    local target = rcprobe.new()
+    held.list[#held.list + 1] = { { target } }
+    local s = time_of(1, function() paths.to(target) end)
+    row(("`paths.to(x)` on a heap of %dk probes"):format(math.floor(n / 1000)), "seconds, not minutes",
+      ("%.2f s"):format(s), "", "", yes(s < 60))
+  end
+  held.list = nil
+  full_collect()
+end
+
+print(("### %s\n"):format(rcprobe.LUA))
+print("| figure | goal | rcprobe | baseline | ratio | goal met |")
+print("|---|---|---|---|---|---|")
+for _, line in ipairs(rows) do print(line) end

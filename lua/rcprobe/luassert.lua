@@ -1,0 +1,207 @@
+--- rcprobe.luassert: luassert assertions about rcprobe objects, for busted specs.
+--
+-- `require("rcprobe.luassert")` (in a spec or in the `.busted` helper) registers:
+--
+--   assert.strong_count(n, x)   Rust's strong count of x's object is n
+--   assert.weak_count(n, x)     its weak count is n
+--   assert.alive(x)             it is alive now (no collection runs)
+--   assert.dropped(x)           it is dropped now (no collection runs)
+--   assert.collectable(x)       rcprobe.full_gc() drops it; x is an id or a WeakProbe
+--   assert.no_leaks(fn, ...)    rcprobe.leaks(fn, ...) is empty
+--
+-- x is a Probe, a WeakProbe, a LentProbe or an object id. Each works with luassert's
+-- modifiers (`assert.is_not.alive(x)`, `assert.are_not.strong_count(1, x)`), and all but
+-- no_leaks take a failure message as their last argument. A failure names the object, its
+-- counts, Rust's holds and link, and the reference paths that keep it alive (rcprobe.paths).
+-- Misuse (a bad argument) raises an error worded like Lua's own.
+
+local assert = require("luassert")
+local say = require("say")
+local rcprobe = require("rcprobe")
+local paths = require("rcprobe.paths")
+
+local error, format, pcall, select, tostring, type = error, string.format, pcall, select, tostring, type
+local unpack = table.unpack or unpack -- luacheck: ignore 143 (unpack is 5.1's)
+local getmetatable = debug.getmetatable
+
+-- How many leaked objects a no_leaks failure explains one by one.
+local MAX_EXPLAINED = 20
+
+local function set_failure_message(state, message)
+  if message ~= nil then state.failure_message = message end
+end
+
+-- Raises a misuse at the spec's line: luassert gives the level of the assertion's caller as
+-- seen from the function that calls the assertion, one frame above this one.
+local function bad_argument(level, arg, name, detail)
+  error(format("bad argument #%d to '%s' (%s)", arg, name, detail), level + 2)
+end
+
+local function is_open_probe(x)
+  local mt = type(x) == "userdata" and getmetatable(x)
+  return type(mt) == "table" and mt.__name == "Probe" and rcprobe.id_of(x) ~= nil and not x:is_closed()
+end
+
+-- rcprobe.info(x), or a misuse error that names the assertion.
+local function info_of(x, arg, name, level)
+  local t = type(x)
+  if t ~= "number" and t ~= "userdata" then
+    bad_argument(level + 1, arg, name, "Probe, WeakProbe or id expected, got " .. t)
+  end
+  local ok, info = pcall(rcprobe.info, x)
+  if not ok then
+    local message = tostring(info)
+    bad_argument(level + 1, arg, name, message:match("%((.*)%)$") or message)
+  end
+  if info.label == nil and rcprobe.id_of(x) and x.label then
+    local has_label, label = pcall(x.label, x) -- a Probe remembers its label after the drop
+    if has_label then info.label = label end
+  end
+  return info
+end
+
+local function name_of(info)
+  if info.label then return format("object #%d %q", info.id, info.label) end
+  return format("object #%d", info.id)
+end
+
+-- Puts the message arguments in place, unformatted: luassert would decorate them.
+local function set_arguments(arguments, ...)
+  local n = select("#", ...)
+  arguments.n = n
+  arguments.nofmt = {}
+  for i = 1, n do
+    arguments[i] = (select(i, ...))
+    arguments.nofmt[i] = true
+  end
+end
+
+-- Whether luassert will report a failure for result `ok`: the assertion holds, or not, and
+-- `state.mod` is false under `is_not`. Only failures pay for a heap walk.
+local function fails(state, ok)
+  return ok ~= state.mod
+end
+
+--- assert.strong_count(n, x [, message]) and assert.weak_count(n, x [, message]) ----------
+
+local function count_assertion(which)
+  local name = which .. "_count"
+  return function(state, arguments, level)
+    local expected, x = arguments[1], arguments[2]
+    if type(expected) ~= "number" then
+      bad_argument(level, 1, name, "number expected, got " .. type(expected))
+    end
+    local info = info_of(x, 2, name, level)
+    set_failure_message(state, arguments[3])
+    local actual = info[which]
+    local ok = actual == expected
+    if fails(state, ok) then
+      set_arguments(arguments, name_of(info), tostring(expected), tostring(actual), paths.report(x))
+    end
+    return ok
+  end
+end
+
+say:set("assertion.strong_count.positive", "Expected the strong count of %s to be %s, but it is %s.\n%s")
+say:set("assertion.strong_count.negative", "Expected the strong count of %s not to be %s, but it is %s.\n%s")
+assert:register("assertion", "strong_count", count_assertion("strong"),
+  "assertion.strong_count.positive", "assertion.strong_count.negative")
+
+say:set("assertion.weak_count.positive", "Expected the weak count of %s to be %s, but it is %s.\n%s")
+say:set("assertion.weak_count.negative", "Expected the weak count of %s not to be %s, but it is %s.\n%s")
+assert:register("assertion", "weak_count", count_assertion("weak"),
+  "assertion.weak_count.positive", "assertion.weak_count.negative")
+
+--- assert.alive(x [, message]) and assert.dropped(x [, message]) --------------------------
+
+local function state_assertion(name, want_alive)
+  return function(state, arguments, level)
+    local x = arguments[1]
+    local info = info_of(x, 1, name, level)
+    set_failure_message(state, arguments[2])
+    local ok = info.alive == want_alive
+    if fails(state, ok) then
+      set_arguments(arguments, name_of(info), info.alive and paths.report(x) or "")
+    end
+    return ok
+  end
+end
+
+say:set("assertion.alive.positive", "Expected %s to be alive, but it was dropped.%s")
+say:set("assertion.alive.negative", "Expected %s not to be alive, but it is.\n%s")
+assert:register("assertion", "alive", state_assertion("alive", true),
+  "assertion.alive.positive", "assertion.alive.negative")
+
+say:set("assertion.dropped.positive", "Expected %s to be dropped, but it is alive.\n%s")
+say:set("assertion.dropped.negative", "Expected %s not to be dropped, but it was.%s")
+assert:register("assertion", "dropped", state_assertion("dropped", false),
+  "assertion.dropped.positive", "assertion.dropped.negative")
+
+--- assert.collectable(x [, message]) ------------------------------------------------------
+
+local PROBE_ADVICE = "it is an open Probe, and a Probe keeps its own object alive, so it can never be "
+  .. "collected: pass its id (p:id()) or a WeakProbe (p:downgrade()), and let the Probe go."
+
+local function collectable(state, arguments, level)
+  local x = arguments[1]
+  local info = info_of(x, 1, "collectable", level)
+  set_failure_message(state, arguments[2])
+  if is_open_probe(x) then
+    set_arguments(arguments, name_of(info), PROBE_ADVICE)
+    return not state.mod -- a failure under both forms
+  end
+  rcprobe.full_gc()
+  info.alive = rcprobe.is_alive(info.id)
+  local ok = not info.alive
+  if fails(state, ok) then
+    if info.alive then
+      set_arguments(arguments, name_of(info), "it survived rcprobe.full_gc().\n" .. paths.report(x))
+    else
+      set_arguments(arguments, name_of(info), "rcprobe.full_gc() dropped it.")
+    end
+  end
+  return ok
+end
+
+say:set("assertion.collectable.positive", "Expected %s to be collectable, but %s")
+say:set("assertion.collectable.negative", "Expected %s not to be collectable, but %s")
+assert:register("assertion", "collectable", collectable,
+  "assertion.collectable.positive", "assertion.collectable.negative")
+
+--- assert.no_leaks(fn, ...) ---------------------------------------------------------------
+
+local function no_leaks(state, arguments, level)
+  local fn = arguments[1]
+  local mt = getmetatable(fn)
+  if type(fn) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    bad_argument(level, 1, "no_leaks", "function expected, got " .. type(fn))
+  end
+  local created = rcprobe.stats().created
+  local leaks = rcprobe.leaks(fn, unpack(arguments, 2, arguments.n))
+  created = rcprobe.stats().created - created
+  local ok = #leaks == 0
+  if fails(state, ok) then
+    if ok then
+      set_arguments(arguments, created == 1 and "the 1 object" or format("the %d objects", created))
+    else
+      local ids = {}
+      for i = 1, math.min(#leaks, MAX_EXPLAINED) do ids[i] = leaks[i].id end
+      local report = paths.report(unpack(ids))
+      if #leaks > MAX_EXPLAINED then
+        report = report .. format("\n... and %d more", #leaks - MAX_EXPLAINED)
+      end
+      local count = #leaks == 1 and "1 object" or format("%d objects", #leaks)
+      set_arguments(arguments, format("%s of the %d it created", count, created), report)
+    end
+  end
+  return ok
+end
+
+say:set("assertion.no_leaks.positive",
+  "Expected the function to leave nothing alive, but %s outlived it and rcprobe.full_gc():\n%s")
+say:set("assertion.no_leaks.negative",
+  "Expected the function to leave something alive, but rcprobe.full_gc() dropped %s it created.")
+assert:register("assertion", "no_leaks", no_leaks,
+  "assertion.no_leaks.positive", "assertion.no_leaks.negative")
+
+return assert

@@ -1,0 +1,11 @@
+-- Atlas: `close()` and `<close>`: release without a collection.
+-- The cases are in spec/atlas/scenarios/close.lua, shared with `make atlas` (docs/atlas.md).
+local scenario = require("spec.atlas.specs").load("close")
+
+describe(scenario.title, function()
+  for _, check in ipairs(scenario.checks) do
+    it(check.name, function()
+      assert.are.equal(check.expected, check.measure())
+    end)
+  end
+end)

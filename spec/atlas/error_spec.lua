@@ -1,0 +1,11 @@
+-- Atlas: errors unwinding frames that hold handles.
+-- The cases are in spec/atlas/scenarios/error.lua, shared with `make atlas` (docs/atlas.md).
+local scenario = require("spec.atlas.specs").load("error")
+
+describe(scenario.title, function()
+  for _, check in ipairs(scenario.checks) do
+    it(check.name, function()
+      assert.are.equal(check.expected, check.measure())
+    end)
+  end
+end)

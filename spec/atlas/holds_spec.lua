@@ -1,0 +1,11 @@
+-- Atlas: Rust-side holds (`hold`/`release`).
+-- The cases are in spec/atlas/scenarios/holds.lua, shared with `make atlas` (docs/atlas.md).
+local scenario = require("spec.atlas.specs").load("holds")
+
+describe(scenario.title, function()
+  for _, check in ipairs(scenario.checks) do
+    it(check.name, function()
+      assert.are.equal(check.expected, check.measure())
+    end)
+  end
+end)

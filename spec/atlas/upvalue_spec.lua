@@ -1,0 +1,11 @@
+-- Atlas: a handle captured by a closure.
+-- The cases are in spec/atlas/scenarios/upvalue.lua, shared with `make atlas` (docs/atlas.md).
+local scenario = require("spec.atlas.specs").load("upvalue")
+
+describe(scenario.title, function()
+  for _, check in ipairs(scenario.checks) do
+    it(check.name, function()
+      assert.are.equal(check.expected, check.measure())
+    end)
+  end
+end)

@@ -1,0 +1,88 @@
+//! The busted specs, run on the vendored Lua of this build through a small stand-in for
+//! busted's runner (tests/support/mini_busted.lua) with luassert's real assertions. This is
+//! how the specs reach Lua 5.5, which has no stock interpreter here.
+//!
+//! Needs luassert where the system keeps it (Debian's lua-busted, which `make test`
+//! installs). Each spec file runs in a new Lua state, one file at a time.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use mlua::{Lua, Table};
+
+/// Spec files run one at a time: `memory_spec` reads the process's resident memory.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Where Debian keeps luassert and say (pure Lua, the same files for every version).
+const SYSTEM_LUA_PATH: &str = "/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua";
+
+fn run_spec(file: &str) -> mlua::Result<()> {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let lua = interpreter_like_lua();
+    let package: Table = lua.globals().get("package")?;
+    package.set("path", format!("./?.lua;./lua/?.lua;./tests/support/?.lua;{SYSTEM_LUA_PATH}"))?;
+    let preload: Table = package.get("preload")?;
+    preload.set("rcprobe", lua.create_function(|lua, ()| rcprobe::open(lua))?)?;
+
+    let path = Path::new("spec").join(file);
+    let (passed, failed, failures): (u32, u32, Vec<String>) =
+        lua.load("return require('mini_busted').run(...)").call(path.to_string_lossy().into_owned())?;
+    assert!(failures.is_empty() && failed == 0, "{file}: {failed} failed:\n{}", failures.join("\n"));
+    assert!(passed > 0, "{file}: no test ran");
+    Ok(())
+}
+
+/// A state with every standard library, `debug` included, as a stock interpreter has: the
+/// specs check error messages that rcprobe words with `debug.getinfo`.
+#[allow(unsafe_code)]
+fn interpreter_like_lua() -> Lua {
+    // SAFETY: mlua calls this unsafe because Lua code with `debug` can break mlua's
+    // invariants (e.g. swap a userdata's metatable). The specs are our own code and use
+    // `debug` only to read, as they do under busted in a stock interpreter.
+    unsafe { Lua::unsafe_new() }
+}
+
+macro_rules! specs {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() -> mlua::Result<()> {
+            run_spec(concat!(stringify!($name), ".lua"))
+        }
+    )*};
+}
+
+// Every spec file but example_spec, which starts an interpreter process, and types_spec,
+// which checks what the installed rock ships.
+specs!(
+    counts_spec,
+    errors_spec,
+    full_gc_spec,
+    holds_spec,
+    info_spec,
+    leaks_spec,
+    lend_spec,
+    link_spec,
+    luassert_spec,
+    memory_spec,
+    module_spec,
+    new_spec,
+    pass_spec,
+    paths_spec,
+    probe_spec,
+    readme_spec,
+    stats_spec,
+    weak_probe_spec,
+);
+
+#[test]
+fn every_spec_file_is_run_here_or_skipped_on_purpose() {
+    let skipped = ["example_spec.lua", "types_spec.lua"];
+    let listed = include_str!("specs.rs");
+    for entry in std::fs::read_dir("spec").unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with("_spec.lua") && !skipped.contains(&name.as_str()) {
+            let test_name = format!("    {},", name.trim_end_matches(".lua"));
+            assert!(listed.contains(&test_name), "tests/specs.rs does not run spec/{name}");
+        }
+    }
+}
