@@ -64,6 +64,7 @@ specs!(
     link_spec,
     luassert_spec,
     memory_spec,
+    model_spec,
     module_spec,
     new_spec,
     pass_spec,
