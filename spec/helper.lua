@@ -18,7 +18,10 @@ local helper = {}
 
 --- Runs `fn` with the collector stopped, so that no automatic step collects anything while
 --- it checks counts that only hold before a collection. Restarts it even if `fn` fails.
+--- It collects first: LuaJIT still runs the finalizers of a cycle already under way after
+--- `collectgarbage("stop")`.
 function helper.gc_stopped(fn, ...)
+  collectgarbage()
   collectgarbage("stop")
   local ok, err = pcall(fn, ...)
   collectgarbage("restart")
