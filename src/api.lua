@@ -7,7 +7,7 @@
 
 local raw_module, raw_probe, raw_weak, raw_lent = ...
 
-local error, format, rawget, select, type = error, string.format, rawget, select, type
+local error, format, rawget, type = error, string.format, rawget, type
 local getinfo = debug and debug.getinfo
 local getmetatable = debug and debug.getmetatable or getmetatable
 
