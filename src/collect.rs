@@ -4,7 +4,7 @@
 use mlua::{Lua, MultiValue, Table, Value as LuaValue};
 
 use crate::ledger::Ledger;
-use crate::misuse::{Misuse, Reply};
+use crate::misuse::{Misuse, Reply, integer};
 use crate::pass::{Caller, callable};
 
 /// `full_gc`'s default limit: enough for chains of a dozen Rust-held links.
@@ -29,17 +29,10 @@ pub(crate) fn full_gc(ledger: &Ledger, lua: &Lua, max: u32) -> Reply<u32> {
 
 /// Argument #1 of `full_gc`: a positive integer, or nil for the default.
 pub(crate) fn max_cycles(max: LuaValue) -> Reply<u32> {
-    let max = match max {
-        LuaValue::Nil => return Ok(DEFAULT_MAX_CYCLES),
-        LuaValue::Integer(n) => n,
-        LuaValue::Number(n) if n.fract() == 0.0 && n.abs() < 2f64.powi(63) => n as i64,
-        LuaValue::Number(_) => {
-            return Err(Misuse::argument(1, "number has no integer representation"));
-        }
-        got => {
-            return Err(Misuse::type_error(1, "number", got));
-        }
-    };
+    if max.is_nil() {
+        return Ok(DEFAULT_MAX_CYCLES);
+    }
+    let max = integer(1, max, "number")?;
     u32::try_from(max)
         .ok()
         .filter(|&max| max > 0)
@@ -47,7 +40,7 @@ pub(crate) fn max_cycles(max: LuaValue) -> Reply<u32> {
 }
 
 /// The objects created during `function(args...)` that are alive after it returned and
-/// `full_gc` ran.
+/// `full_gc` ran (which it skips when one collector step already freed them all).
 pub(crate) fn leaks(
     ledger: &Ledger,
     caller: &Caller,

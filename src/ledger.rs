@@ -155,7 +155,7 @@ impl Ledger {
     }
 
     pub(crate) fn is_issued(&self, id: i64) -> bool {
-        id >= 1 && id <= i64::from(self.last_id())
+        self.books.borrow().is_issued(id)
     }
 
     /// Counts of an issued id (0 and 0 once dropped).
@@ -166,7 +166,7 @@ impl Ledger {
     /// Counts of `id` if this state issued it.
     pub(crate) fn counts_if_issued(&self, id: i64) -> Option<Counts> {
         let books = self.books.borrow();
-        (id >= 1 && id <= i64::from(books.last_id)).then(|| books.counts(id as Id))
+        books.is_issued(id).then(|| books.counts(id as Id))
     }
 
     /// Registers a host's own `Rc` under a new id, so that Lua can ask for its counts.
@@ -307,6 +307,10 @@ impl Books {
             .ok_or_else(|| Misuse::refused(format!("all {} ids of this Lua state are used", Id::MAX)))?;
         self.last_id = id;
         Ok(id)
+    }
+
+    fn is_issued(&self, id: i64) -> bool {
+        id >= 1 && id <= i64::from(self.last_id)
     }
 
     fn entry(&self, id: Id) -> Option<Entry<'_>> {

@@ -53,6 +53,17 @@ impl Misuse {
     }
 }
 
+/// Argument `arg` read as an integer, as Lua's `luaL_checkinteger` does (a float with an
+/// integer value is one); anything but a number is a type error naming `expected`.
+pub(crate) fn integer(arg: u8, value: Value, expected: &'static str) -> Reply<i64> {
+    match value {
+        Value::Integer(n) => Ok(n),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 2f64.powi(63) => Ok(n as i64),
+        Value::Number(_) => Err(Misuse::argument(arg, "number has no integer representation")),
+        got => Err(Misuse::type_error(arg, expected, got)),
+    }
+}
+
 /// Makes a raw function: every failure, misuse or mlua's own, reaches Lua as `nil, misuse`.
 pub(crate) fn raw<A, R, F>(lua: &Lua, function: F) -> LuaResult<Function>
 where

@@ -5,7 +5,7 @@ use mlua::{AnyUserData, Value as LuaValue};
 
 use crate::ledger::{Counts, Info, Ledger};
 use crate::lend::LentProbe;
-use crate::misuse::{Misuse, Reply};
+use crate::misuse::{Misuse, Reply, integer};
 use crate::object::Id;
 use crate::probe::Probe;
 use crate::weak_probe::WeakProbe;
@@ -72,16 +72,7 @@ fn with_handle<R>(
 
 /// An id this Lua state issued, from a Lua number.
 fn issued_id(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Id> {
-    let id = match value {
-        LuaValue::Integer(id) => id,
-        LuaValue::Number(n) if n.fract() == 0.0 && n.abs() < 2f64.powi(63) => n as i64,
-        LuaValue::Number(_) => {
-            return Err(Misuse::argument(arg, "number has no integer representation"));
-        }
-        got => {
-            return Err(Misuse::type_error(arg, EXPECTED, got));
-        }
-    };
+    let id = integer(arg, value, EXPECTED)?;
     if ledger.is_issued(id) { Ok(id as Id) } else { Err(never_issued(arg, id)) }
 }
 
