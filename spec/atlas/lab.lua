@@ -93,6 +93,15 @@ function lab.dropped(id, never)
   return lab.after(n, never)
 end
 
+--- Words for object `id` while `what` (say "closure") keeps it, then once `let_go()` has
+--- dropped that: "never while the closure is kept; then 1 collection".
+function lab.kept_then_let_go(id, what, let_go)
+  local while_kept = lab.collections_to_drop(id)
+  let_go()
+  local after = lab.collections_to_drop(id)
+  return ("%s while the %s is kept; then %s"):format(lab.after(while_kept), what, lab.after(after))
+end
+
 -- The collector's mode, when this Lua can tell (5.4+: switching returns the previous mode).
 local function set_mode(mode)
   if mode then return collectgarbage(mode) end

@@ -26,12 +26,7 @@ return {
       measure = function(rcprobe, lab)
         local ids, keep = {}, {}
         keep.co = suspended(rcprobe, ids)
-        local while_kept = lab.collections_to_drop(ids.id)
-        local status = status_of(keep)
-        keep.co = nil
-        local after = lab.collections_to_drop(ids.id)
-        return ("%s while the %s coroutine is kept; then %s"):format(
-          lab.after(while_kept), status, lab.after(after))
+        return lab.kept_then_let_go(ids.id, status_of(keep) .. " coroutine", function() keep.co = nil end)
       end,
       expected = { ["*"] = "never while the suspended coroutine is kept; then 1 collection" },
     },

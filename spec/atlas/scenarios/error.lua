@@ -25,12 +25,7 @@ return {
           error({ probe = p, id = p:id() })
         end
         caught.err = select(2, pcall(fail))
-        local id = caught.err.id
-        local while_kept = lab.collections_to_drop(id)
-        caught.err = nil
-        local after = lab.collections_to_drop(id)
-        return ("%s while the error value is kept; then %s"):format(
-          lab.after(while_kept), lab.after(after))
+        return lab.kept_then_let_go(caught.err.id, "error value", function() caught.err = nil end)
       end,
       expected = { ["*"] = "never while the error value is kept; then 1 collection" },
     },
@@ -44,11 +39,7 @@ return {
           error("unwind")
         end)
         coroutine.resume(keep.co)
-        local while_kept = lab.collections_to_drop(ids.id)
-        keep.co = nil
-        local after = lab.collections_to_drop(ids.id)
-        return ("%s while the dead coroutine is kept; then %s"):format(
-          lab.after(while_kept), lab.after(after))
+        return lab.kept_then_let_go(ids.id, "dead coroutine", function() keep.co = nil end)
       end,
       expected = { ["*"] = "never while the dead coroutine is kept; then 1 collection" },
     },

@@ -13,12 +13,10 @@ return {
           return p:id()
         end
         local id = make()
-        local while_kept = lab.collections_to_drop(id)
-        assert(type(keep.closure) == "function")
-        keep.closure = nil
-        local after = lab.collections_to_drop(id)
-        return ("%s while the closure is kept; then %s"):format(
-          lab.after(while_kept), lab.after(after))
+        return lab.kept_then_let_go(id, "closure", function()
+          assert(type(keep.closure) == "function")
+          keep.closure = nil
+        end)
       end,
       expected = { ["*"] = "never while the closure is kept; then 1 collection" },
     },
