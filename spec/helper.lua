@@ -6,6 +6,8 @@
 
 local rcprobe = require("rcprobe")
 require("rcprobe.luassert") -- assert.strong_count, assert.no_leaks, ... for every spec
+-- The atlas's lab needs nothing but rcprobe; the helpers both need live there.
+local lab = require("spec.atlas.lab")
 
 local expected_lua = jit and "LuaJIT" or _VERSION
 assert(rcprobe.LUA == expected_lua,
@@ -30,9 +32,7 @@ end
 
 --- Creates a probe that nothing references once this function returns, and returns its id:
 --- a live local of the running frame would keep it alive.
-function helper.throwaway(value, opts)
-  return rcprobe.new(value, opts):id()
-end
+helper.throwaway = lab.throwaway
 
 --- Runs `park(p)` on a new probe labelled `label` (default "parked") and returns its id. It
 --- runs in a coroutine, so that neither a live local nor a stale register of the caller's
@@ -53,12 +53,7 @@ function helper.collect()
 end
 
 --- Resident memory of this process in bytes (Linux).
-function helper.resident_bytes()
-  local statm = assert(io.open("/proc/self/statm", "r"))
-  local _, resident = statm:read("*n", "*n")
-  statm:close()
-  return resident * 4096
-end
+helper.resident_bytes = lab.resident_bytes
 
 --- The interpreter running the specs, e.g. "lua5.4" or "luajit".
 function helper.interpreter()

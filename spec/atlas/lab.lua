@@ -15,7 +15,8 @@
 --
 -- It needs nothing but rcprobe and the standard libraries (no `debug`, no luassert), so that
 -- tests/atlas.rs can run the same scenarios on a vendored Lua 5.5 created with `Lua::new()`:
--- that is why it does not use spec/helper.lua, whose two helpers it needs are copied below.
+-- that is why it does not use spec/helper.lua, which takes `throwaway` and `resident_bytes`
+-- from here instead.
 
 local rcprobe = require("rcprobe")
 
