@@ -252,10 +252,7 @@ local function walk(targets, asked)
   local running, is_main = coroutine.running()
   if running == nil then is_main = true end -- 5.1 and LuaJIT in the main thread
   local running_node = running or {} -- a stand-in: 5.1 gives no handle to its main thread
-  parent[running_node] = TOP
-  labels[running_node] = step("root", is_main and "main thread" or "running coroutine")
-  tail = tail + 1
-  queue[tail] = running_node
+  reach(TOP, running_node, step("root", is_main and "main thread" or "running coroutine"))
   if not is_main then root(rawget(registry, 1), "main thread") end -- 5.2+ only
   root(registry, "registry")
   for _, basic in next, { { "", "strings" }, { 0, "numbers" }, { true, "booleans" },
