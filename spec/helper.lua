@@ -55,6 +55,14 @@ end
 --- Resident memory of this process in bytes (Linux).
 helper.resident_bytes = lab.resident_bytes
 
+--- The whole text of the file at `path`.
+function helper.read_file(path)
+  local file = assert(io.open(path, "rb"))
+  local text = file:read("*a")
+  file:close()
+  return text
+end
+
 --- The interpreter running the specs, e.g. "lua5.4" or "luajit".
 function helper.interpreter()
   local i = 0

@@ -1,9 +1,9 @@
 -- The README's quick start is code a user will paste: it must run as written.
 
+local read_file = require("spec.helper").read_file
+
 local function readme_section(title)
-  local file = assert(io.open("README.md", "r"))
-  local text = file:read("*a")
-  file:close()
+  local text = read_file("README.md")
   local section = text:match("\n## " .. title .. "\n(.-)\n## ")
   return assert(section, "README has no section " .. title)
 end

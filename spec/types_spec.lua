@@ -4,12 +4,7 @@
 local rcprobe = require("rcprobe")
 local paths = require("rcprobe.paths")
 
-local function read(path)
-  local file = assert(io.open(path, "rb"))
-  local text = file:read("*a")
-  file:close()
-  return text
-end
+local read = require("spec.helper").read_file
 
 -- Where `name` is found along a package.path-like `template` list (5.1 has no searchpath).
 local function search(name, template)

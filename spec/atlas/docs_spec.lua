@@ -4,12 +4,7 @@
 
 local atlas = require("spec.atlas.atlas")
 
-local function read(path)
-  local file = assert(io.open(path, "r"))
-  local text = file:read("*a")
-  file:close()
-  return text
-end
+local read = require("spec.helper").read_file
 
 -- The first line where `actual` differs from `expected`, as a message; nil if none.
 local function first_difference(expected, actual)
