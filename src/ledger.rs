@@ -119,16 +119,12 @@ impl Ledger {
         // Filled, not zeroed, so the pages are really resident, like a buffer in use.
         let buffer = (bytes > 0).then(|| vec![0xA5u8; bytes].into_boxed_slice());
         let mut books = self.books.borrow_mut();
-        books.sweep();
-        let id = books.next_id()?;
-        let label = books.labels.intern(label);
+        let (id, label) = books.register(label, bytes)?;
         let object = Rc::new(RefCell::new(Object::new(Rc::downgrade(self), id, label, value)));
         books.objects.insert(id, Rc::downgrade(&object));
         if let Some(buffer) = buffer {
             books.buffers.insert(id, buffer);
         }
-        books.total.on_create(bytes);
-        books.labels.stats_mut(label).on_create(bytes);
         Ok(object)
     }
 
@@ -138,9 +134,7 @@ impl Ledger {
             let mut books = self.books.borrow_mut();
             books.objects.remove(id);
             let buffer = if books.buffers.is_empty() { None } else { books.buffers.remove(&id) };
-            let bytes = buffer.as_ref().map_or(0, |buffer| buffer.len());
-            books.total.on_drop(bytes);
-            books.labels.stats_mut(label).on_drop(bytes);
+            books.count_dropped(label, buffer.as_ref().map_or(0, |buffer| buffer.len()));
             let linked = !books.linked.is_empty() && books.linked.remove(&id);
             (buffer, linked)
         };
@@ -172,12 +166,8 @@ impl Ledger {
     /// Registers a host's own `Rc` under a new id, so that Lua can ask for its counts.
     pub(crate) fn track(&self, object: Weak<dyn Any>, label: &[u8]) -> Reply<Id> {
         let mut books = self.books.borrow_mut();
-        books.sweep();
-        let id = books.next_id()?;
-        let label = books.labels.intern(label);
+        let (id, label) = books.register(label, 0)?;
         books.tracked.insert(id, Tracked { object, label });
-        books.total.on_create(0);
-        books.labels.stats_mut(label).on_create(0);
         Ok(id)
     }
 
@@ -300,13 +290,25 @@ impl Ledger {
 }
 
 impl Books {
-    fn next_id(&mut self) -> Reply<Id> {
+    /// Issues the id of a new object with this label and counts it in the stats.
+    fn register(&mut self, label: &[u8], bytes: usize) -> Reply<(Id, LabelId)> {
+        // Tracked objects that are gone must not count as alive in the new `peak`.
+        self.sweep();
         let id = self
             .last_id
             .checked_add(1)
             .ok_or_else(|| Misuse::refused(format!("all {} ids of this Lua state are used", Id::MAX)))?;
         self.last_id = id;
-        Ok(id)
+        let label = self.labels.intern(label);
+        self.total.on_create(bytes);
+        self.labels.stats_mut(label).on_create(bytes);
+        Ok((id, label))
+    }
+
+    /// Counts a dropped object in the stats.
+    fn count_dropped(&mut self, label: LabelId, bytes: usize) {
+        self.total.on_drop(bytes);
+        self.labels.stats_mut(label).on_drop(bytes);
     }
 
     fn is_issued(&self, id: i64) -> bool {
@@ -372,8 +374,7 @@ impl Books {
             .collect();
         for id in dropped {
             if let Some(tracked) = self.tracked.remove(&id) {
-                self.total.on_drop(0);
-                self.labels.stats_mut(tracked.label).on_drop(0);
+                self.count_dropped(tracked.label, 0);
             }
         }
     }
