@@ -44,8 +44,7 @@ where
 /// The counts of an object of this state, rcprobe's or tracked: `None` for an id the state
 /// never issued, 0 and 0 once dropped.
 pub fn counts(lua: &Lua, id: Id) -> LuaResult<Option<Counts>> {
-    let ledger = ledger(lua)?;
-    Ok(ledger.is_issued(i64::from(id)).then(|| ledger.counts(id)))
+    Ok(ledger(lua)?.counts_if_issued(i64::from(id)))
 }
 
 /// A new `Weak` to a live object of this state (rcprobe's, or a tracked one), for example to

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use mlua::{Either, Lua, MultiValue, Result as LuaResult, Table, UserDataRef, Value as LuaValue};
 
 use crate::ledger::{Counts, Ledger};
-use crate::misuse::{Misuse, Reply, raw};
+use crate::misuse::{self, Misuse, Reply, raw};
 use crate::object::{Id, Shared};
 use crate::pass::{Caller, callable};
 use crate::probe::{self, This as ProbeArg};
@@ -51,10 +51,7 @@ impl LentProbe {
 }
 
 fn this(this: This) -> Reply<UserDataRef<LentProbe>> {
-    match this {
-        Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::type_error(1, "LentProbe", got)),
-    }
+    misuse::this(this, "LentProbe")
 }
 
 pub(crate) fn lend(

@@ -6,7 +6,9 @@
 //! `Result` convention), and the Lua wrappers in `api.lua` turn the misuse into `error(...)`
 //! with Lua's own wording and the caller's position.
 
-use mlua::{FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value};
+use mlua::{
+    Either, FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value,
+};
 
 /// Boxed, so that a raw function's `Result` stays as small as its success value.
 pub(crate) struct Misuse(Box<Kind>);
@@ -62,6 +64,12 @@ pub(crate) fn integer(arg: u8, value: Value, expected: &'static str) -> Reply<i6
         Value::Number(_) => Err(Misuse::argument(arg, "number has no integer representation")),
         got => Err(Misuse::type_error(arg, expected, got)),
     }
+}
+
+/// `self` of a raw method: the userdata mlua borrowed from the stack, or else a type error
+/// naming the type the method belongs to.
+pub(crate) fn this<T>(this: Either<T, Value>, expected: &'static str) -> Reply<T> {
+    this.either(Ok, |got| Err(Misuse::type_error(1, expected, got)))
 }
 
 /// Makes a raw function: every failure, misuse or mlua's own, reaches Lua as `nil, misuse`.

@@ -63,7 +63,9 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
 
 /// The ledger of `lua`, installing rcprobe first if needed.
 pub(crate) fn ledger(lua: &Lua) -> LuaResult<Rc<Ledger>> {
-    open(lua)?;
+    if lua.app_data_ref::<Module>().is_none() {
+        open(lua)?;
+    }
     let module = lua.app_data_ref::<Module>().expect("open() stores the module");
     Ok(Rc::clone(&module.ledger))
 }

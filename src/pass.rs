@@ -49,12 +49,7 @@ pub(crate) fn pass(
     lua: &Lua,
     (p, function, mut args): (This, LuaValue, MultiValue),
 ) -> Reply<MultiValue> {
-    let object = match p {
-        mlua::Either::Left(p) => std::rc::Rc::clone(p.open(1)?),
-        mlua::Either::Right(got) => {
-            return Err(Misuse::type_error(1, "Probe", got));
-        }
-    };
+    let object = std::rc::Rc::clone(probe::this(p)?.open(1)?);
     let function = callable(2, function)?;
     let clone = probe::push(lua, object)?;
     args.push_front(LuaValue::UserData(clone));

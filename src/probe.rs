@@ -8,7 +8,7 @@ use mlua::{
 };
 
 use crate::ledger::{Counts, Ledger};
-use crate::misuse::{Misuse, Reply, raw};
+use crate::misuse::{self, Misuse, Reply, raw};
 use crate::object::{Id, Shared};
 use crate::stats::LabelId;
 use crate::value::{self, Value};
@@ -75,10 +75,7 @@ impl Probe {
 }
 
 pub(crate) fn this<T>(this: Either<T, LuaValue>) -> Reply<T> {
-    match this {
-        Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::type_error(1, "Probe", got)),
-    }
+    misuse::this(this, "Probe")
 }
 
 /// Creates the userdata for a new strong reference.

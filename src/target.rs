@@ -19,8 +19,10 @@ pub(crate) fn counts(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Counts>
             with_handle(&ud, |p| Ok(p.counts(ledger)), |w| Ok(w.counts()), |h| h.counts(ledger, arg))
                 .unwrap_or(Err(Misuse::type_error(arg, EXPECTED, LuaValue::UserData(ud))))
         }
-        LuaValue::Integer(id) => ledger.counts_if_issued(id).ok_or_else(|| never_issued(arg, id)),
-        value => Ok(ledger.counts(issued_id(ledger, arg, value)?)),
+        value => {
+            let id = integer(arg, value, EXPECTED)?;
+            ledger.counts_if_issued(id).ok_or_else(|| never_issued(arg, id))
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::rc::{Rc, Weak};
 use mlua::{Either, Lua, Result as LuaResult, Table, UserDataRef, Value as LuaValue};
 
 use crate::ledger::Counts;
-use crate::misuse::{Misuse, Reply, raw};
+use crate::misuse::{self, Reply, raw};
 use crate::object::{Id, Object, Shared};
 use crate::probe;
 
@@ -38,10 +38,7 @@ impl WeakProbe {
 }
 
 fn this(this: This) -> Reply<UserDataRef<WeakProbe>> {
-    match this {
-        Either::Left(this) => Ok(this),
-        Either::Right(got) => Err(Misuse::type_error(1, "WeakProbe", got)),
-    }
+    misuse::this(this, "WeakProbe")
 }
 
 /// The raw methods, by name. `api.lua` turns misuse into errors and builds `__index`.
