@@ -63,6 +63,14 @@ function helper.read_file(path)
   return text
 end
 
+--- Calls `fn`, a function written on one line that must fail, and returns that line and the
+--- line its error names: a misuse error names the caller's line, as Lua's own errors do.
+function helper.lines_of_error(fn)
+  local ok, err = pcall(fn)
+  assert(not ok, "the call did not fail")
+  return debug.getinfo(fn, "S").linedefined, tonumber(tostring(err):match("^[^\n]-:(%d+): "))
+end
+
 --- The interpreter running the specs, e.g. "lua5.4" or "luajit".
 function helper.interpreter()
   local i = 0

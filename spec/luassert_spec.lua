@@ -171,6 +171,17 @@ describe("rcprobe.luassert", function()
       assert.has_error(function() assert.alive(true) end,
         "bad argument #1 to 'alive' (Probe, WeakProbe or id expected, got boolean)")
     end)
+
+    it("raises misuse at the line of the assertion, in each form, as the other assertions do", function()
+      assert.are.equal(helper.lines_of_error(function() assert.alive(true) end))
+      assert.are.equal(helper.lines_of_error(function() assert.is_not.alive(1e9) end))
+      assert.are.equal(helper.lines_of_error(function() assert.dropped("x") end))
+      assert.are.equal(helper.lines_of_error(function() assert.strong_count(1, "p") end))
+      assert.are.equal(helper.lines_of_error(function() assert.are_not.weak_count(1, {}) end))
+      assert.are.equal(helper.lines_of_error(function() assert.collectable(true) end))
+      assert.are.equal(helper.lines_of_error(function() assert.strong_count("1", 1) end))
+      assert.are.equal(helper.lines_of_error(function() assert.no_leaks(1) end))
+    end)
   end)
 
   describe("assert.dropped(x)", function()

@@ -281,6 +281,12 @@ describe("paths.report()", function()
     assert.has_error(function() paths.report(rcprobe.new(), {}) end,
       "bad argument #2 to 'report' (Probe, WeakProbe or id expected, got table)")
   end)
+
+  it("raises its errors at the caller's line, as paths.to() does", function()
+    assert.are.equal(helper.lines_of_error(function() paths.report(rcprobe.new(), {}) end))
+    assert.are.equal(helper.lines_of_error(function() paths.to("x") end))
+    assert.are.equal(helper.lines_of_error(function() paths.to(1e9) end))
+  end)
 end)
 
 describe("paths", function()
