@@ -37,6 +37,7 @@ cp "target/$FEATURE/release/librcprobe.so" build/rock/rcprobe.so
       lua = {
          ["rcprobe.luassert"] = "lua/rcprobe/luassert.lua",
          ["rcprobe.paths"] = "lua/rcprobe/paths.lua",
+         ["rcprobe.target"] = "lua/rcprobe/target.lua",
       },
    },
    -- LuaLS annotations (---@meta), for editors: installed as <rock dir>/types/.

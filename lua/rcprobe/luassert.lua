@@ -19,8 +19,9 @@ local assert = require("luassert")
 local say = require("say")
 local rcprobe = require("rcprobe")
 local paths = require("rcprobe.paths")
+local target = require("rcprobe.target")
 
-local error, format, pcall, select, tostring, type = error, string.format, pcall, select, tostring, type
+local error, format, select, tostring, type = error, string.format, select, tostring, type
 local unpack = table.unpack or unpack -- luacheck: ignore 143 (unpack is 5.1's)
 local getmetatable = debug.getmetatable
 
@@ -40,29 +41,6 @@ end
 local function is_open_probe(x)
   local mt = type(x) == "userdata" and getmetatable(x)
   return type(mt) == "table" and mt.__name == "Probe" and rcprobe.id_of(x) ~= nil and not x:is_closed()
-end
-
--- rcprobe.info(x), or a misuse error that names the assertion.
-local function info_of(x, arg, name, level)
-  local t = type(x)
-  if t ~= "number" and t ~= "userdata" then
-    bad_argument(level + 1, arg, name, "Probe, WeakProbe or id expected, got " .. t)
-  end
-  local ok, info = pcall(rcprobe.info, x)
-  if not ok then
-    local message = tostring(info)
-    bad_argument(level + 1, arg, name, message:match("%((.*)%)$") or message)
-  end
-  if info.label == nil and rcprobe.id_of(x) and x.label then
-    local has_label, label = pcall(x.label, x) -- a Probe remembers its label after the drop
-    if has_label then info.label = label end
-  end
-  return info
-end
-
-local function name_of(info)
-  if info.label then return format("object #%d %q", info.id, info.label) end
-  return format("object #%d", info.id)
 end
 
 -- Puts the message arguments in place, unformatted: luassert would decorate them.
@@ -91,12 +69,12 @@ local function count_assertion(which)
     if type(expected) ~= "number" then
       bad_argument(level, 1, name, "number expected, got " .. type(expected))
     end
-    local info = info_of(x, 2, name, level)
+    local info = target.info(x, 2, name, level + 1)
     set_failure_message(state, arguments[3])
     local actual = info[which]
     local ok = actual == expected
     if fails(state, ok) then
-      set_arguments(arguments, name_of(info), tostring(expected), tostring(actual), paths.report(x))
+      set_arguments(arguments, target.name(info), tostring(expected), tostring(actual), paths.report(x))
     end
     return ok
   end
@@ -117,11 +95,11 @@ assert:register("assertion", "weak_count", count_assertion("weak"),
 local function state_assertion(name, want_alive)
   return function(state, arguments, level)
     local x = arguments[1]
-    local info = info_of(x, 1, name, level)
+    local info = target.info(x, 1, name, level + 1)
     set_failure_message(state, arguments[2])
     local ok = info.alive == want_alive
     if fails(state, ok) then
-      set_arguments(arguments, name_of(info), info.alive and paths.report(x) or "")
+      set_arguments(arguments, target.name(info), info.alive and paths.report(x) or "")
     end
     return ok
   end
@@ -144,10 +122,10 @@ local PROBE_ADVICE = "it is an open Probe, and a Probe keeps its own object aliv
 
 local function collectable(state, arguments, level)
   local x = arguments[1]
-  local info = info_of(x, 1, "collectable", level)
+  local info = target.info(x, 1, "collectable", level + 1)
   set_failure_message(state, arguments[2])
   if is_open_probe(x) then
-    set_arguments(arguments, name_of(info), PROBE_ADVICE)
+    set_arguments(arguments, target.name(info), PROBE_ADVICE)
     return not state.mod -- a failure under both forms
   end
   rcprobe.full_gc()
@@ -155,9 +133,9 @@ local function collectable(state, arguments, level)
   local ok = not info.alive
   if fails(state, ok) then
     if info.alive then
-      set_arguments(arguments, name_of(info), "it survived rcprobe.full_gc().\n" .. paths.report(x))
+      set_arguments(arguments, target.name(info), "it survived rcprobe.full_gc().\n" .. paths.report(x))
     else
-      set_arguments(arguments, name_of(info), "rcprobe.full_gc() dropped it.")
+      set_arguments(arguments, target.name(info), "rcprobe.full_gc() dropped it.")
     end
   end
   return ok

@@ -17,6 +17,7 @@
 -- thread are not roots: they hold the very handle being explained.
 
 local rcprobe = require("rcprobe")
+local target = require("rcprobe.target")
 
 -- LuaJIT: a trace compiled for the walk keeps the objects it saw as constants, alive until the
 -- trace is flushed, so a walk would keep alive what it explains. Interpreted it keeps nothing
@@ -26,8 +27,7 @@ if jit then jit.off(true, true) end
 local debug = require("debug")
 local find, format = string.find, string.format
 local concat, sort = table.concat, table.sort
-local error, next, pcall, rawequal, rawget, select, tostring, type =
-  error, next, pcall, rawequal, rawget, select, tostring, type
+local next, rawequal, rawget, select, tostring, type = next, rawequal, rawget, select, tostring, type
 local floor, huge = math.floor, math.huge
 local math_type = math.type
 local getinfo, getlocal, getmetatable, getupvalue = debug.getinfo, debug.getlocal, debug.getmetatable,
@@ -509,25 +509,6 @@ local function plural(n, word)
   return format("%d %s%s", n, word, n == 1 and "" or "s")
 end
 
--- What `x` names: its info table, with the label a closed Probe still knows. Raises as
--- rcprobe's own functions do, for the function `name` of the caller's caller.
-local function resolve(x, arg, name)
-  local t = type(x)
-  if t ~= "number" and t ~= "userdata" then
-    error(format("bad argument #%d to '%s' (Probe, WeakProbe or id expected, got %s)", arg, name, t), 3)
-  end
-  local ok, info = pcall(info_of, x)
-  if not ok then
-    local message = tostring(info)
-    error(format("bad argument #%d to '%s' (%s)", arg, name, message:match("%((.*)%)$") or message), 3)
-  end
-  if info.label == nil and id_of(x) and handle_kind(x) ~= nil and x.label then
-    local has_label, label = pcall(x.label, x)
-    if has_label then info.label = label end
-  end
-  return info
-end
-
 -- Explains the objects of `infos`: for each, {info, strong = paths, weak = paths}. One walk
 -- serves them all. `asked`: the handles the caller passed (a set).
 local function explain(infos, asked)
@@ -588,13 +569,7 @@ end
 --- not freed yet, or stale stack slots that Lua's debug library cannot show). `{}` once the
 --- object is dropped.
 function paths.to(x)
-  return explain({ resolve(x, 1, "to") }, { [x] = type(x) == "userdata" or nil })[1].strong
-end
-
--- `object #3 "label"`, or `object #3` once only the id is known.
-local function name(info)
-  if info.label then return format("object #%d %q", info.id, info.label) end
-  return format("object #%d", info.id)
+  return explain({ target.info(x, 1, "to", 2) }, { [x] = type(x) == "userdata" or nil })[1].strong
 end
 
 local MAX_SHOWN = 10
@@ -617,19 +592,19 @@ function paths.report(...)
   local infos, asked = {}, {}
   for i = 1, select("#", ...) do
     local x = select(i, ...)
-    infos[i] = resolve(x, i, "report")
+    infos[i] = target.info(x, i, "report", 2)
     if type(x) == "userdata" then asked[x] = true end
   end
   local lines = {}
   for _, e in next, explain(infos, asked) do
     local info = e.info
     if info.alive then
-      lines[#lines + 1] = format("%s: strong %d, weak %d, Rust holds %d, %s", name(info), info.strong,
-        info.weak, info.held, info.linked and "links a Lua value (p:link)" or "no link")
+      lines[#lines + 1] = format("%s: strong %d, weak %d, Rust holds %d, %s", target.name(info),
+        info.strong, info.weak, info.held, info.linked and "links a Lua value (p:link)" or "no link")
       append_list(lines, "kept alive by:", e.strong)
       append_list(lines, "weak references from:", e.weak)
     else
-      lines[#lines + 1] = format("%s: dropped", name(info))
+      lines[#lines + 1] = format("%s: dropped", target.name(info))
     end
   end
   return concat(lines, "\n")
