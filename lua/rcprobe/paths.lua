@@ -78,11 +78,17 @@ for word in ([[and break do else elseif end false for function goto if in local 
   KEYWORDS[word] = true
 end
 
-local function describe_function(f)
-  local info = getinfo(f, "S")
-  if info.what == "C" then return "C function" end
+-- A function as a frame running it or as a value (without a name: "S" gives none).
+local function frame_text(info)
+  if info.what == "C" then
+    return info.name and format("C function '%s'", info.name) or "C function"
+  end
   if info.what == "main" then return format("main chunk <%s>", info.short_src) end
   return format("function <%s:%d>", info.short_src, info.linedefined)
+end
+
+local function describe_function(f)
+  return frame_text(getinfo(f, "S"))
 end
 
 -- A short name for a value used as a table key or met on the way, without calling its
@@ -134,14 +140,6 @@ local function slot_text(name, index)
   if index < 0 then return format("vararg #%d", -index) end
   if name:sub(1, 1) == "(" then return (name:gsub("^%(%*?", ""):gsub("%)$", "")) end
   return format("local '%s'", name)
-end
-
-local function frame_text(info)
-  if info.what == "C" then
-    return info.name and format("C function '%s'", info.name) or "C function"
-  end
-  if info.what == "main" then return format("main chunk <%s>", info.short_src) end
-  return format("function <%s:%d>", info.short_src, info.linedefined)
 end
 
 --- The walk -------------------------------------------------------------------------------
