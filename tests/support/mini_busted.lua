@@ -30,7 +30,7 @@ end
 function M.run(path)
   local root = new_block(nil, nil)
   local current = root
-  local env = setmetatable({}, { __index = _G })
+  local env = {} -- busted's functions, made global below
   env.assert = luassert
   env.spy = require("luassert.spy")
   env.stub = require("luassert.stub")
@@ -58,8 +58,7 @@ function M.run(path)
   end
 
   -- Spec files see busted's functions as globals, as under busted.
-  for name, value in pairs(env) do if name ~= "assert" then _G[name] = value end end
-  _G.assert = luassert
+  for name, value in pairs(env) do _G[name] = value end
   local chunk, load_error = loadfile(path)
   if not chunk then
     fail(path, load_error)
