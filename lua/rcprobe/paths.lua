@@ -507,6 +507,9 @@ local function plural(n, word)
   return format("%d %s%s", n, word, n == 1 and "" or "s")
 end
 
+-- The line for handles that the walk did not find.
+local UNREACHED = "%s that no root reaches (garbage not yet collected, or a stale stack slot)"
+
 -- Explains the objects of `infos`: for each, {info, strong = paths, weak = paths}. One walk
 -- serves them all. `asked`: the handles the caller passed (a set).
 local function explain(infos, asked)
@@ -544,14 +547,12 @@ local function explain(infos, asked)
       if unreached > 0 then
         -- Garbage whose finalizer has not run yet, or a stale register below the top of a Lua
         -- stack: the collector marks it, debug.getlocal cannot show it (LuaJIT keeps many).
-        strong[#strong + 1] = format("%s that no root reaches (garbage not yet collected, or a stale "
-          .. "stack slot)", plural(unreached, "Probe"))
+        strong[#strong + 1] = format(UNREACHED, plural(unreached, "Probe"))
       end
       local weak_found, weak_reached = paths_of(w, info.id, "weak")
       for _, line in next, weak_found do weak[#weak + 1] = line end
       if info.weak - weak_reached > 0 then
-        weak[#weak + 1] = format("%s that no root reaches (garbage not yet collected, or a stale "
-          .. "stack slot)", plural(info.weak - weak_reached, "WeakProbe"))
+        weak[#weak + 1] = format(UNREACHED, plural(info.weak - weak_reached, "WeakProbe"))
       end
     end
     explained[i] = { info = info, strong = strong, weak = weak }
