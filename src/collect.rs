@@ -62,9 +62,7 @@ pub(crate) fn leaks(
     let survivors = ledger.survivors_since(mark);
     let list = lua.create_table_with_capacity(survivors.len(), 0)?;
     for survivor in survivors {
-        let entry = survivor.to_lua(lua)?;
-        entry.raw_set("alive", LuaValue::Nil)?; // all of them are
-        list.raw_push(entry)?;
+        list.raw_push(survivor.to_lua(lua)?)?;
     }
     Ok(list)
 }

@@ -94,6 +94,7 @@ pub(crate) struct Info {
 }
 
 impl Info {
+    /// `{id, label, strong, weak, held, linked}`, as `leaks` lists it (`info` adds `alive`).
     pub(crate) fn to_lua(&self, lua: &Lua) -> LuaResult<Table> {
         let table = lua.create_table_with_capacity(0, 7)?;
         table.raw_set("id", self.id)?;
@@ -104,7 +105,6 @@ impl Info {
         table.raw_set("weak", self.counts.weak)?;
         table.raw_set("held", self.held)?;
         table.raw_set("linked", self.linked)?;
-        table.raw_set("alive", self.counts.strong > 0)?;
         Ok(table)
     }
 }

@@ -115,7 +115,15 @@ fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     functions.set("pass", raw_variadic(lua, move |lua, args| pass::pass(&c, lua, args))?)?;
     functions.set("lend", raw_variadic(lua, move |lua, args| lend::lend(&caller, lua, args))?)?;
     let l = Rc::clone(ledger);
-    functions.set("info", raw(lua, move |lua, x| Ok(target::info(&l, 1, x)?.to_lua(lua)?))?)?;
+    functions.set(
+        "info",
+        raw(lua, move |lua, x| {
+            let info = target::info(&l, 1, x)?;
+            let table = info.to_lua(lua)?;
+            table.raw_set("alive", info.counts.strong > 0)?; // every leak is alive: only info says so
+            Ok(table)
+        })?,
+    )?;
     let l = Rc::clone(ledger);
     functions.set("links", raw(lua, move |lua, ()| Ok(l.links(lua)?))?)?;
     functions.set("id_of", lua.create_function(|_, value: LuaValue| Ok(target::id_of(&value)))?)?;
