@@ -48,6 +48,11 @@ local function row(figure, goal, ours, baseline, ratio, met)
 end
 local function ns(x) return ("%.0f ns"):format(x) end
 local function yes(ok) return ok and "yes" or "**no**" end
+-- A row for rcprobe's time `ours` against the baseline's, whose ratio must be <= `limit`.
+local function ratio_row(figure, limit, ours, baseline)
+  local ratio = ours / baseline
+  row(figure, ("<= %.2fx"):format(limit), ns(ours), ns(baseline), ("%.2fx"):format(ratio), yes(ratio <= limit))
+end
 
 -- Create and collect: rcprobe.new() against a bare userdata and Lua's own finalized table.
 do
@@ -70,8 +75,7 @@ do
     function(k) for i = 1, k do sink[i % 8] = finalized() end collectgarbage() end,
   })
   assert(next(sink), "the finalized objects were made")
-  row("create + collect a probe vs a bare userdata", "<= 1.25x", ns(t[1]), ns(t[2]),
-    ("%.2fx"):format(t[1] / t[2]), yes(t[1] / t[2] <= 1.25))
+  ratio_row("create + collect a probe vs a bare userdata", 1.25, t[1], t[2])
   row(("(for scale) %s"):format(what), "report", ns(t[3]), "", "", "")
 end
 
@@ -87,10 +91,8 @@ do
     function(k) for _ = 1, k do strong_count(id) end end,
     function(k) for _ = 1, k do trivial(id) end end,
   })
-  row("`p:strong_count()` vs a trivial userdata method", "<= 1.15x", ns(t[1]), ns(t[2]),
-    ("%.2fx"):format(t[1] / t[2]), yes(t[1] / t[2] <= 1.15))
-  row("`rcprobe.strong_count(id)` vs a trivial module function", "<= 1.15x", ns(t[3]), ns(t[4]),
-    ("%.2fx"):format(t[3] / t[4]), yes(t[3] / t[4] <= 1.15))
+  ratio_row("`p:strong_count()` vs a trivial userdata method", 1.15, t[1], t[2])
+  ratio_row("`rcprobe.strong_count(id)` vs a trivial module function", 1.15, t[3], t[4])
 end
 
 -- Memory per live handle: Lua's heap (collectgarbage("count")) and Rust's (counted by the
