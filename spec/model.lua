@@ -225,12 +225,15 @@ end
 function Model:collect()
   local reached_handles, reached_containers = {}, {}
   local stack = {}
+  local function push_handles_of(cid)
+    for _, hid in ipairs(self.containers[cid].hids) do stack[#stack + 1] = self.handles[hid] end
+  end
   for i = 1, #self.roots do stack[#stack + 1] = self.handles[self.roots[i]] end
   for _, id in ipairs(self.alive_ids) do
     local target = self.objects[id].link
     if target and target ~= true then
       reached_containers[target] = true
-      for _, hid in ipairs(self.containers[target].hids) do stack[#stack + 1] = self.handles[hid] end
+      push_handles_of(target)
     end
   end
   while #stack > 0 do
@@ -240,7 +243,7 @@ function Model:collect()
       local cid = handle.attached
       if cid and not reached_containers[cid] then
         reached_containers[cid] = true
-        for _, hid in ipairs(self.containers[cid].hids) do stack[#stack + 1] = self.handles[hid] end
+        push_handles_of(cid)
       end
     end
   end
