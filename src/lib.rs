@@ -28,28 +28,15 @@
 
 #[cfg(feature = "bench")]
 mod bench;
-mod census;
-mod collect;
-mod create;
 mod host;
-mod id_table;
 mod ledger;
-mod lend;
-mod misuse;
-mod module;
-mod object;
-mod pass;
-mod probe;
-mod stats;
-mod target;
-mod value;
-mod weak_probe;
+mod lua;
 
-pub use host::{counts, downgrade, lend, stats, track};
-pub use ledger::Counts;
-pub use module::{LUA, open};
-pub use object::Id;
-pub use stats::Stats;
+pub use crate::host::track::{counts, downgrade, lend, stats, track};
+pub use crate::ledger::Counts;
+pub use crate::ledger::object::Id;
+pub use crate::ledger::stats::Stats;
+pub use crate::lua::module::{LUA, open};
 
 /// The entry point of the loadable module: `luaopen_rcprobe`.
 #[cfg(feature = "module")]

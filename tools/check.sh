@@ -93,7 +93,7 @@ lints() {
         cargo clippy --locked --features "$feature,module" --target-dir "target/$feature" -- -D warnings
     fi
   done
-  check "luacheck" "$LOGS/luacheck.log" luacheck lua src/api.lua spec examples bench tests/support tools/atlas.lua
+  check "luacheck" "$LOGS/luacheck.log" luacheck lua src/lua/api.lua spec examples bench tests/support tools/atlas.lua
 }
 
 cargo_tests

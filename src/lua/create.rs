@@ -5,10 +5,10 @@ use std::rc::Rc;
 use mlua::{AnyUserData, Lua, Value as LuaValue};
 
 use crate::ledger::Ledger;
-use crate::misuse::{Misuse, Reply};
-use crate::probe;
-use crate::stats::DEFAULT_LABEL;
-use crate::value::{self, Value};
+use crate::ledger::stats::DEFAULT_LABEL;
+use crate::ledger::value::{self, Value};
+use crate::lua::misuse::{Misuse, Reply};
+use crate::lua::probe;
 
 /// The largest `opts.bytes`: 1 GiB.
 pub(crate) const MAX_BYTES: i64 = 1 << 30;

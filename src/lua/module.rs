@@ -5,12 +5,12 @@ use std::rc::Rc;
 use mlua::{Lua, MultiValue, Result as LuaResult, Table, UserDataFields, Value as LuaValue};
 
 use crate::ledger::Ledger;
-use crate::lend::{self, LentProbe};
-use crate::misuse::{raw, raw_variadic};
-use crate::pass::Caller;
-use crate::probe::{self, Probe};
-use crate::weak_probe::{self, WeakProbe};
-use crate::{census, collect, create, pass, target};
+use crate::lua::lend::{self, LentProbe};
+use crate::lua::misuse::{raw, raw_variadic};
+use crate::lua::pass::Caller;
+use crate::lua::probe::{self, Probe};
+use crate::lua::weak_probe::{self, WeakProbe};
+use crate::lua::{collect, create, pass, stats, target};
 
 /// The Lua rcprobe was built for, as `rcprobe.LUA` reports it.
 pub const LUA: &str = if cfg!(feature = "luajit") {
@@ -97,9 +97,9 @@ fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     let l = Rc::clone(ledger);
     functions.set("release", raw(lua, move |_, x| Ok(l.release(target::id(&l, 1, x)?)))?)?;
     let l = Rc::clone(ledger);
-    functions.set("stats", raw(lua, move |lua, label| census::stats(&l, lua, label))?)?;
+    functions.set("stats", raw(lua, move |lua, label| stats::stats(&l, lua, label))?)?;
     let l = Rc::clone(ledger);
-    functions.set("live", raw(lua, move |lua, label| census::live(&l, lua, label))?)?;
+    functions.set("live", raw(lua, move |lua, label| stats::live(&l, lua, label))?)?;
     let l = Rc::clone(ledger);
     functions
         .set("full_gc", raw(lua, move |lua, max| collect::full_gc(&l, lua, collect::max_cycles(max)?))?)?;

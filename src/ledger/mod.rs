@@ -9,6 +9,14 @@
 //! allocation (a finalizer) or wherever an `Rc` is dropped. So no borrow of `books` is ever
 //! held while calling Lua or dropping an object or a Lua value: take what is needed, let the
 //! borrow go, then act.
+//!
+//! This module is the core both faces of rcprobe are built on: the Lua module (`crate::lua`)
+//! and the Rust host API (`crate::host`).
+
+pub(crate) mod id_table;
+pub(crate) mod object;
+pub(crate) mod stats;
+pub(crate) mod value;
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -18,11 +26,11 @@ use std::rc::{Rc, Weak};
 use mlua::{Lua, Result as LuaResult, Table, Value as LuaValue, WeakLua};
 use once_cell::unsync::OnceCell;
 
-use crate::id_table::IdTable;
-use crate::misuse::{Misuse, Reply};
-use crate::object::{Id, Object, Shared};
-use crate::stats::{LabelId, Labels, Stats};
-use crate::value::Value;
+use self::id_table::IdTable;
+use self::object::{Id, Object, Shared};
+use self::stats::{LabelId, Labels, Stats};
+use self::value::Value;
+use crate::lua::misuse::{Misuse, Reply};
 
 pub(crate) struct Ledger {
     lua: WeakLua,

@@ -3,12 +3,12 @@
 
 use mlua::{AnyUserData, Value as LuaValue};
 
+use crate::ledger::object::Id;
 use crate::ledger::{Counts, Info, Ledger};
-use crate::lend::LentProbe;
-use crate::misuse::{Misuse, Reply, integer};
-use crate::object::Id;
-use crate::probe::Probe;
-use crate::weak_probe::WeakProbe;
+use crate::lua::lend::LentProbe;
+use crate::lua::misuse::{Misuse, Reply, integer};
+use crate::lua::probe::Probe;
+use crate::lua::weak_probe::WeakProbe;
 
 const EXPECTED: &str = "Probe, WeakProbe or id";
 

@@ -6,9 +6,9 @@ use std::rc::{Rc, Weak};
 use mlua::{Either, Lua, Result as LuaResult, Table, UserDataRef, Value as LuaValue};
 
 use crate::ledger::Counts;
-use crate::misuse::{self, Reply, raw};
-use crate::object::{Id, Object, Shared};
-use crate::probe;
+use crate::ledger::object::{Id, Object, Shared};
+use crate::lua::misuse::{self, Reply, raw};
+use crate::lua::probe;
 
 pub(crate) struct WeakProbe {
     object: Weak<RefCell<Object>>,

@@ -4,7 +4,7 @@
 use mlua::{Lua, Table, Value as LuaValue};
 
 use crate::ledger::Ledger;
-use crate::misuse::{Misuse, Reply};
+use crate::lua::misuse::{Misuse, Reply};
 
 pub(crate) fn stats(ledger: &Ledger, lua: &Lua, label: LuaValue) -> Reply<Table> {
     let stats = match label_arg(label)? {

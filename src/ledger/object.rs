@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use crate::ledger::Ledger;
-use crate::stats::LabelId;
-use crate::value::Value;
+use crate::ledger::stats::LabelId;
+use crate::ledger::value::Value;
 
 /// An object id: positive, unique within a Lua state, never reused.
 pub type Id = u32;

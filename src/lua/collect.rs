@@ -4,8 +4,8 @@
 use mlua::{Lua, MultiValue, Table, Value as LuaValue};
 
 use crate::ledger::Ledger;
-use crate::misuse::{Misuse, Reply, integer};
-use crate::pass::{Caller, callable};
+use crate::lua::misuse::{Misuse, Reply, integer};
+use crate::lua::pass::{Caller, callable};
 
 /// `full_gc`'s default limit: enough for chains of a dozen Rust-held links.
 pub(crate) const DEFAULT_MAX_CYCLES: u32 = 16;

@@ -1,7 +1,7 @@
 -- rcprobe's public Lua API, built once per Lua state around the raw Rust functions.
 --
 -- The raw functions never raise: they return their result, or nil and a misuse table
--- (src/misuse.rs). These wrappers turn a misuse into a Lua error string worded like Lua's own
+-- (src/lua/misuse.rs). These wrappers turn a misuse into a Lua error string worded like Lua's own
 -- (`bad argument #1 to 'new' (... expected, got table)`), at the caller's position, so that
 -- errors are strings on every Lua version.
 

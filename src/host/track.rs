@@ -8,10 +8,10 @@ use std::rc::{Rc, Weak};
 use mlua::{FromLuaMulti, Function, IntoLuaMulti, Lua, Result as LuaResult, UserData, Value};
 
 use crate::ledger::Counts;
-use crate::misuse::{Kind, Misuse};
-use crate::module::ledger;
-use crate::object::Id;
-use crate::stats::Stats;
+use crate::ledger::object::Id;
+use crate::ledger::stats::Stats;
+use crate::lua::misuse::{Kind, Misuse};
+use crate::lua::module::ledger;
 
 /// Registers a host's own `Rc<T>` under a new id, so that Lua code and specs can ask for its
 /// counts (`rcprobe.strong_count(id)`, `rcprobe.info(id)`, `live`, `leaks`, `stats`).

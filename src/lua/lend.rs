@@ -13,11 +13,11 @@ use std::rc::Rc;
 
 use mlua::{Either, Lua, MultiValue, Result as LuaResult, Table, UserDataRef, Value as LuaValue};
 
+use crate::ledger::object::{Id, Shared};
 use crate::ledger::{Counts, Ledger};
-use crate::misuse::{self, Misuse, Reply, raw};
-use crate::object::{Id, Shared};
-use crate::pass::{Caller, callable};
-use crate::probe::{self, This as ProbeArg};
+use crate::lua::misuse::{self, Misuse, Reply, raw};
+use crate::lua::pass::{Caller, callable};
+use crate::lua::probe::{self, This as ProbeArg};
 
 pub(crate) struct LentProbe {
     id: Id,

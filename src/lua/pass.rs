@@ -3,8 +3,8 @@
 
 use mlua::{Function, Lua, MultiValue, Value as LuaValue};
 
-use crate::misuse::{Misuse, Reply};
-use crate::probe::{self, This};
+use crate::lua::misuse::{Misuse, Reply};
+use crate::lua::probe::{self, This};
 
 /// Calls Lua functions so that their errors keep their value.
 ///

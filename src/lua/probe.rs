@@ -7,12 +7,12 @@ use mlua::{
     AnyUserData, Either, Lua, Result as LuaResult, Table, UserDataRef, UserDataRefMut, Value as LuaValue,
 };
 
+use crate::ledger::object::{Id, Shared};
+use crate::ledger::stats::LabelId;
+use crate::ledger::value::{self, Value};
 use crate::ledger::{Counts, Ledger};
-use crate::misuse::{self, Misuse, Reply, raw};
-use crate::object::{Id, Shared};
-use crate::stats::LabelId;
-use crate::value::{self, Value};
-use crate::weak_probe::WeakProbe;
+use crate::lua::misuse::{self, Misuse, Reply, raw};
+use crate::lua::weak_probe::WeakProbe;
 
 pub(crate) enum Probe {
     Open(Shared),

@@ -1,0 +1,13 @@
+//! The Lua face: the module table that `require("rcprobe")` returns, its functions and the
+//! userdata types (Probe, WeakProbe, LentProbe) Lua code works with.
+
+pub(crate) mod collect;
+pub(crate) mod create;
+pub(crate) mod lend;
+pub(crate) mod misuse;
+pub(crate) mod module;
+pub(crate) mod pass;
+pub(crate) mod probe;
+pub(crate) mod stats;
+pub(crate) mod target;
+pub(crate) mod weak_probe;
