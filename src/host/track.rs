@@ -10,7 +10,6 @@ use mlua::{FromLuaMulti, Function, IntoLuaMulti, Lua, Result as LuaResult, UserD
 use crate::ledger::Counts;
 use crate::ledger::object::Id;
 use crate::ledger::stats::Stats;
-use crate::lua::misuse::{Kind, Misuse};
 use crate::lua::module::ledger;
 
 /// Registers a host's own `Rc<T>` under a new id, so that Lua code and specs can ask for its
@@ -21,7 +20,7 @@ use crate::lua::module::ledger;
 /// the next time rcprobe looks, and the allocation (not the value) lives until then.
 pub fn track<T: 'static>(lua: &Lua, object: &Rc<T>, label: &str) -> LuaResult<Id> {
     let weak: Weak<dyn Any> = Rc::downgrade(object) as Weak<dyn Any>;
-    ledger(lua)?.track(weak, label.as_bytes()).map_err(misuse_error)
+    ledger(lua)?.track(weak, label.as_bytes()).map_err(mlua::Error::external)
 }
 
 /// Calls `function(handle, args...)` with a handle to `object` that owns no reference, so its
@@ -56,12 +55,4 @@ pub fn downgrade(lua: &Lua, id: Id) -> LuaResult<Option<Weak<dyn Any>>> {
 /// `rcprobe.stats()` of this state, from Rust.
 pub fn stats(lua: &Lua) -> LuaResult<Stats> {
     Ok(ledger(lua)?.total())
-}
-
-fn misuse_error(misuse: Misuse) -> mlua::Error {
-    match misuse.kind() {
-        Kind::Refused(message) => mlua::Error::runtime(message),
-        Kind::Raised(Value::Error(error)) => *error,
-        _ => mlua::Error::runtime("rcprobe: unexpected misuse"),
-    }
 }

@@ -30,7 +30,6 @@ use self::id_table::IdTable;
 use self::object::{Id, Object, Shared};
 use self::stats::{LabelId, Labels, Stats};
 use self::value::Value;
-use crate::lua::misuse::{Misuse, Reply};
 
 pub(crate) struct Ledger {
     lua: WeakLua,
@@ -69,6 +68,18 @@ enum Entry<'a> {
     Object(&'a Weak<RefCell<Object>>),
     Tracked(&'a Tracked),
 }
+
+/// Every id of the Lua state has been issued: nothing new can be recorded.
+#[derive(Debug)]
+pub(crate) struct IdsExhausted;
+
+impl std::fmt::Display for IdsExhausted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "all {} ids of this Lua state are used", Id::MAX)
+    }
+}
+
+impl std::error::Error for IdsExhausted {}
 
 /// Rust's own strong and weak counts of an object, without the ledger's own `Weak`.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -123,7 +134,12 @@ impl Ledger {
     }
 
     /// Makes a new object and records it.
-    pub(crate) fn create(self: &Rc<Self>, value: Value, label: &[u8], bytes: usize) -> Reply<Shared> {
+    pub(crate) fn create(
+        self: &Rc<Self>,
+        value: Value,
+        label: &[u8],
+        bytes: usize,
+    ) -> Result<Shared, IdsExhausted> {
         // Filled, not zeroed, so the pages are really resident, like a buffer in use.
         let buffer = (bytes > 0).then(|| vec![0xA5u8; bytes].into_boxed_slice());
         let mut books = self.books.borrow_mut();
@@ -172,7 +188,7 @@ impl Ledger {
     }
 
     /// Registers a host's own `Rc` under a new id, so that Lua can ask for its counts.
-    pub(crate) fn track(&self, object: Weak<dyn Any>, label: &[u8]) -> Reply<Id> {
+    pub(crate) fn track(&self, object: Weak<dyn Any>, label: &[u8]) -> Result<Id, IdsExhausted> {
         let mut books = self.books.borrow_mut();
         let (id, label) = books.register(label, 0)?;
         books.tracked.insert(id, Tracked { object, label });
@@ -299,13 +315,10 @@ impl Ledger {
 
 impl Books {
     /// Issues the id of a new object with this label and counts it in the stats.
-    fn register(&mut self, label: &[u8], bytes: usize) -> Reply<(Id, LabelId)> {
+    fn register(&mut self, label: &[u8], bytes: usize) -> Result<(Id, LabelId), IdsExhausted> {
         // Tracked objects that are gone must not count as alive in the new `peak`.
         self.sweep();
-        let id = self
-            .last_id
-            .checked_add(1)
-            .ok_or_else(|| Misuse::refused(format!("all {} ids of this Lua state are used", Id::MAX)))?;
+        let id = self.last_id.checked_add(1).ok_or(IdsExhausted)?;
         self.last_id = id;
         let label = self.labels.intern(label);
         self.total.on_create(bytes);

@@ -6,6 +6,7 @@
 //! `Result` convention), and the Lua wrappers in `api.lua` turn the misuse into `error(...)`
 //! with Lua's own wording and the caller's position.
 
+use crate::ledger::IdsExhausted;
 use mlua::{
     Either, FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Result as LuaResult, Value,
 };
@@ -98,6 +99,12 @@ where
             Err(misuse) => MultiValue::from_iter([Value::Boolean(false), misuse.into_lua(lua)?]),
         })
     })
+}
+
+impl From<IdsExhausted> for Misuse {
+    fn from(exhausted: IdsExhausted) -> Self {
+        Misuse::refused(exhausted.to_string())
+    }
 }
 
 impl From<mlua::Error> for Misuse {
