@@ -32,8 +32,15 @@ mod host;
 mod ledger;
 mod lua;
 
-pub use crate::host::track::{counts, downgrade, lend, stats, track};
+pub use crate::host::handles::{Handled, handles};
+pub use crate::host::inspect::{full_gc, is_alive, live, stats_of};
+pub use crate::host::lend::lend;
+pub use crate::host::link::Link;
+pub use crate::host::tally::Tally;
+pub use crate::host::track::{counts, downgrade, stats, track};
+pub use crate::host::watch::watch;
 pub use crate::ledger::Counts;
+pub use crate::ledger::kind::Kind;
 pub use crate::ledger::object::Id;
 pub use crate::ledger::stats::Stats;
 pub use crate::lua::module::{LUA, open};

@@ -2,4 +2,10 @@
 //! `rcprobe::open(&lua)`. Everything goes through the `Lua` given, never through a static, so
 //! two states never see each other's ids.
 
+pub(crate) mod handles;
+pub(crate) mod inspect;
+pub(crate) mod lend;
+pub(crate) mod link;
+pub(crate) mod tally;
 pub(crate) mod track;
+pub(crate) mod watch;

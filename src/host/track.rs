@@ -1,49 +1,59 @@
-//! The embedding API: what a Rust host that embeds Lua with mlua can do with rcprobe, besides
-//! `rcprobe::open(&lua)`. Everything goes through the `Lua` given, never through a static, so
-//! two states never see each other's ids.
+//! `rcprobe::track`: a host's own `Rc`s in the ledger, and what Rust can read of them.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::rc::{Rc, Weak};
 
-use mlua::{FromLuaMulti, Function, IntoLuaMulti, Lua, Result as LuaResult, UserData, Value};
+use mlua::{AnyUserData, Lua, Result as LuaResult};
 
 use crate::ledger::Counts;
+use crate::ledger::handles::{Held, address_of};
 use crate::ledger::object::Id;
 use crate::ledger::stats::Stats;
 use crate::lua::module::ledger;
 
-/// Registers a host's own `Rc<T>` under a new id, so that Lua code and specs can ask for its
-/// counts (`rcprobe.strong_count(id)`, `rcprobe.info(id)`, `live`, `leaks`, `stats`).
+/// Registers a host's own `Rc<T>` under an id, so that Lua code, specs and the host's tests can
+/// ask for its counts (`rcprobe.strong_count(id)`, `rcprobe.info(id)`, `live`, `leaks`,
+/// `stats`, `paths`). Tracking an `Rc` this state already tracks returns the id it has, and
+/// counts nothing twice; each call costs the same whatever the number of tracked objects.
 ///
 /// rcprobe keeps a `Weak` to it, which it never counts: the numbers Lua sees are the host's
-/// own. Because no `Drop` of the host's type reports to rcprobe, its drop shows in `stats`
-/// the next time rcprobe looks, and the allocation (not the value) lives until then.
+/// own. No `Drop` of the host's type reports to rcprobe, so its drop shows the next time
+/// rcprobe reports (`stats`, `live`, `leaks`, `info`), and the allocation (not the value)
+/// lives until then. (A [`Tally`](crate::Tally) field counts a host type exactly.)
+///
+/// A userdata that stores the `Rc` itself (mlua's `userdata-wrappers`:
+/// `lua.create_userdata(rc.clone())`) is this object's handle, like a Probe:
+/// `rcprobe.id_of(ud)` gives the id and `paths` finds it. For a newtype, see
+/// [`handles`](crate::handles).
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// use std::rc::Rc;
+///
+/// let lua = mlua::Lua::new();
+/// let session = Rc::new(String::from("session"));
+/// let id = rcprobe::track(&lua, &session, "session")?;
+/// assert_eq!(id, rcprobe::track(&lua, &session, "session")?, "the same Rc, the same id");
+/// let copy = Rc::clone(&session);
+/// assert_eq!(2, rcprobe::counts(&lua, id)?.unwrap().strong);
+/// drop((session, copy));
+/// assert_eq!(0, rcprobe::counts(&lua, id)?.unwrap().strong);
+/// # Ok(())
+/// # }
+/// ```
 pub fn track<T: 'static>(lua: &Lua, object: &Rc<T>, label: &str) -> LuaResult<Id> {
+    let ledger = ledger(lua)?;
+    ledger.declare_handle_type(TypeId::of::<Rc<T>>(), || {
+        Rc::new(|ud: &AnyUserData| ud.borrow_scoped::<Rc<T>, _>(|rc| Held::Rc(address_of(rc))).ok())
+    });
     let weak: Weak<dyn Any> = Rc::downgrade(object) as Weak<dyn Any>;
-    ledger(lua)?.track(weak, label.as_bytes()).map_err(mlua::Error::external)
-}
-
-/// Calls `function(handle, args...)` with a handle to `object` that owns no reference, so its
-/// counts do not rise: a borrow that ends when the call returns (mlua's `Lua::scope`). Using
-/// the handle after that raises a Lua error.
-pub fn lend<T, A, R>(lua: &Lua, object: &Rc<T>, function: &Function, args: A) -> LuaResult<R>
-where
-    T: UserData + 'static,
-    A: IntoLuaMulti,
-    R: FromLuaMulti,
-{
-    lua.scope(|scope| {
-        let handle = scope.create_userdata_ref(&**object)?;
-        let mut args = args.into_lua_multi(lua)?;
-        args.push_front(Value::UserData(handle));
-        function.call(args)
-    })
+    ledger.track(weak, address_of(object), label.as_bytes()).map_err(mlua::Error::external)
 }
 
 /// The counts of an object of this state, rcprobe's or tracked: `None` for an id the state
-/// never issued, 0 and 0 once dropped.
+/// never issued, 0 and 0 once dropped (and for kinds without counts: tallies, Lua values).
 pub fn counts(lua: &Lua, id: Id) -> LuaResult<Option<Counts>> {
-    Ok(ledger(lua)?.counts_if_issued(i64::from(id)))
+    Ok(ledger(lua)?.counts_if_issued(i64::from(id)).map(|(_, counts)| counts))
 }
 
 /// A new `Weak` to a live object of this state (rcprobe's, or a tracked one), for example to

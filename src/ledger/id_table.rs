@@ -62,9 +62,12 @@ impl<T> IdTable<T> {
         Some(entry)
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.in_window + self.survivors.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Entries with ids of at least `from`, in increasing id order.

@@ -1,60 +1,78 @@
 //! The ledger: everything rcprobe knows about the objects of one Lua state.
 //!
 //! It lives in the state's app data (and in the closures of the module's functions), never in
-//! a static. It holds a `Weak` to each live object so that an id finds its object; that `Weak`
-//! is rcprobe's own and is never counted. Objects tell the ledger when they drop, so it holds
-//! live objects only.
+//! a static. Every object gets an id from one sequence. There are four kinds (`Kind`):
+//! rcprobe's own objects and tallies tell the ledger when they drop; a host's tracked `Rc`s and
+//! watched Lua values cannot, so the ledger looks (`sweep`) before it reports. The `Weak`s the
+//! ledger keeps are its own and never counted.
 //!
-//! Re-entrancy rule: `Object::drop` borrows the books, and it can run inside any Lua
-//! allocation (a finalizer) or wherever an `Rc` is dropped. So no borrow of `books` is ever
-//! held while calling Lua or dropping an object or a Lua value: take what is needed, let the
-//! borrow go, then act.
+//! Re-entrancy rule: `Object::drop` and `Tally::drop` borrow the books, and they can run inside
+//! any Lua allocation (a finalizer) or wherever an `Rc` is dropped. So no borrow of `books` is
+//! ever held while calling Lua or dropping an object or a Lua value: take what is needed, let
+//! the borrow go, then act.
 //!
 //! This module is the core both faces of rcprobe are built on: the Lua module (`crate::lua`)
 //! and the Rust host API (`crate::host`).
 
+pub(crate) mod handles;
 pub(crate) mod id_table;
+pub(crate) mod kind;
+pub(crate) mod links;
 pub(crate) mod object;
 pub(crate) mod stats;
 pub(crate) mod value;
+pub(crate) mod watched;
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use mlua::{Lua, Result as LuaResult, Table, Value as LuaValue, WeakLua};
+use mlua::{AnyUserData, Lua, Result as LuaResult, Value as LuaValue, WeakLua};
 use once_cell::unsync::OnceCell;
 
+use self::handles::{HandleTypes, Held, Reader};
 use self::id_table::IdTable;
+use self::kind::{Kind, Kinds};
+use self::links::Links;
 use self::object::{Id, Object, Shared};
 use self::stats::{LabelId, Labels, Stats};
 use self::value::Value;
+use self::watched::Watched;
 
 pub(crate) struct Ledger {
     lua: WeakLua,
     books: RefCell<Books>,
-    /// Lua values that objects link to, keyed by object id: a strong reference from Rust that
-    /// the collector cannot see through. Created on the first `link`.
-    links: OnceCell<Table>,
+    pub(crate) links: Links,
+    /// Created on the first `watch`.
+    watched: OnceCell<Watched>,
+    handle_types: RefCell<HandleTypes>,
 }
 
 #[derive(Default)]
 struct Books {
     /// The last id issued; 0 before the first.
     last_id: Id,
+    kinds: Kinds,
+    /// rcprobe's own objects.
     objects: IdTable<Weak<RefCell<Object>>>,
+    /// A host's own `Rc`s (`rcprobe::track`).
+    tracked: IdTable<Tracked>,
+    /// The address of each tracked `Rc` allocation, to find its id again.
+    tracked_ids: HashMap<usize, Id>,
+    /// `track` sweeps the tracked `Rc`s once there are this many, so that the allocations the
+    /// ledger's `Weak`s keep never outnumber the live ones by much (amortized O(1) per call).
+    sweep_tracked_at: usize,
+    /// Live `Tally`s, by id: their label.
+    tallies: IdTable<LabelId>,
+    /// Watched Lua values, by id: their label.
+    watched: IdTable<LabelId>,
     labels: Labels,
     total: Stats,
     /// Rust-side strong clones made by `hold`.
     holds: HashMap<Id, Vec<Shared>>,
     /// `opts.bytes` buffers, owned here on behalf of their objects.
     buffers: HashMap<Id, Box<[u8]>>,
-    /// Ids with an entry in `links`.
-    linked: HashSet<Id>,
-    /// A host's own `Rc`s, registered with `rcprobe::track`. No `Drop` tells the ledger
-    /// when they go, so it looks (`sweep`) before it reports stats or lists.
-    tracked: BTreeMap<Id, Tracked>,
 }
 
 struct Tracked {
@@ -62,12 +80,8 @@ struct Tracked {
     label: LabelId,
 }
 
-/// A live id's entry: an object of rcprobe's or a host's tracked `Rc`.
-#[derive(Clone, Copy)]
-enum Entry<'a> {
-    Object(&'a Weak<RefCell<Object>>),
-    Tracked(&'a Tracked),
-}
+/// The sweep threshold of a small ledger: sweeping fewer is never worth it.
+const MIN_SWEEP: usize = 1024;
 
 /// Every id of the Lua state has been issued: nothing new can be recorded.
 #[derive(Debug)]
@@ -81,10 +95,21 @@ impl std::fmt::Display for IdsExhausted {
 
 impl std::error::Error for IdsExhausted {}
 
+/// A live id's entry.
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    Object(&'a Weak<RefCell<Object>>),
+    Tracked(&'a Tracked),
+    Tally(LabelId),
+    Watched(LabelId),
+}
+
 /// Rust's own strong and weak counts of an object, without the ledger's own `Weak`.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub struct Counts {
+    /// `Rc::strong_count`.
     pub strong: usize,
+    /// `Rc::weak_count`, without rcprobe's own `Weak`.
     pub weak: usize,
 }
 
@@ -105,32 +130,25 @@ impl Counts {
 /// What rcprobe knows about one object, for `info` and `leaks`.
 pub(crate) struct Info {
     pub(crate) id: Id,
+    pub(crate) kind: Kind,
     /// `None` once the object is dropped: the ledger forgets dropped objects.
     pub(crate) label: Option<Vec<u8>>,
-    pub(crate) counts: Counts,
+    pub(crate) alive: bool,
+    /// `None` for kinds without reference counts.
+    pub(crate) counts: Option<Counts>,
     pub(crate) held: usize,
     pub(crate) linked: bool,
 }
 
-impl Info {
-    /// `{id, label, strong, weak, held, linked}`, as `leaks` lists it (`info` adds `alive`).
-    pub(crate) fn to_lua(&self, lua: &Lua) -> LuaResult<Table> {
-        let table = lua.create_table_with_capacity(0, 7)?;
-        table.raw_set("id", self.id)?;
-        if let Some(label) = &self.label {
-            table.raw_set("label", lua.create_string(label)?)?;
-        }
-        table.raw_set("strong", self.counts.strong)?;
-        table.raw_set("weak", self.counts.weak)?;
-        table.raw_set("held", self.held)?;
-        table.raw_set("linked", self.linked)?;
-        Ok(table)
-    }
-}
-
 impl Ledger {
     pub(crate) fn new(lua: &Lua) -> Rc<Ledger> {
-        Rc::new(Ledger { lua: lua.weak(), books: RefCell::default(), links: OnceCell::new() })
+        Rc::new(Ledger {
+            lua: lua.weak(),
+            books: RefCell::default(),
+            links: Links::new(lua),
+            watched: OnceCell::new(),
+            handle_types: RefCell::default(),
+        })
     }
 
     /// Makes a new object and records it.
@@ -143,7 +161,7 @@ impl Ledger {
         // Filled, not zeroed, so the pages are really resident, like a buffer in use.
         let buffer = (bytes > 0).then(|| vec![0xA5u8; bytes].into_boxed_slice());
         let mut books = self.books.borrow_mut();
-        let (id, label) = books.register(label, bytes)?;
+        let (id, label) = books.register(Kind::Probe, label, bytes)?;
         let object = Rc::new(RefCell::new(Object::new(Rc::downgrade(self), id, label, value)));
         books.objects.insert(id, Rc::downgrade(&object));
         if let Some(buffer) = buffer {
@@ -154,18 +172,15 @@ impl Ledger {
 
     /// Called by `Object::drop`, possibly inside a finalizer.
     pub(crate) fn forget(&self, id: Id, label: LabelId) {
-        let (buffer, linked) = {
+        let buffer = {
             let mut books = self.books.borrow_mut();
             books.objects.remove(id);
             let buffer = if books.buffers.is_empty() { None } else { books.buffers.remove(&id) };
             books.count_dropped(label, buffer.as_ref().map_or(0, |buffer| buffer.len()));
-            let linked = !books.linked.is_empty() && books.linked.remove(&id);
-            (buffer, linked)
+            buffer
         };
         drop(buffer);
-        if linked {
-            self.clear_link(id);
-        }
+        self.links.unlink(id);
     }
 
     pub(crate) fn last_id(&self) -> Id {
@@ -176,23 +191,171 @@ impl Ledger {
         self.books.borrow().is_issued(id)
     }
 
-    /// Counts of an issued id (0 and 0 once dropped).
+    /// The kind of an issued id.
+    pub(crate) fn kind(&self, id: Id) -> Option<Kind> {
+        self.books.borrow().kinds.of(id)
+    }
+
+    /// Counts of an issued id of a counted kind (0 and 0 once dropped).
     pub(crate) fn counts(&self, id: Id) -> Counts {
         self.books.borrow().counts(id)
     }
 
-    /// Counts of `id` if this state issued it.
-    pub(crate) fn counts_if_issued(&self, id: i64) -> Option<Counts> {
+    /// The kind and, for counted kinds, the counts of `id`, if this state issued it.
+    pub(crate) fn counts_if_issued(&self, id: i64) -> Option<(Kind, Counts)> {
         let books = self.books.borrow();
-        books.is_issued(id).then(|| books.counts(id as Id))
+        if !books.is_issued(id) {
+            return None;
+        }
+        let id = id as Id;
+        Some((books.kinds.of(id)?, books.counts(id)))
     }
 
-    /// Registers a host's own `Rc` under a new id, so that Lua can ask for its counts.
-    pub(crate) fn track(&self, object: Weak<dyn Any>, label: &[u8]) -> Result<Id, IdsExhausted> {
+    /// Whether the object `id` is alive (for a watched value: not yet found unreachable).
+    pub(crate) fn is_alive(&self, id: Id) -> bool {
+        let kind = self.books.borrow().kinds.of(id);
+        match kind {
+            Some(Kind::LuaValue) => self.watched_is_alive(id),
+            Some(Kind::Tally) => self.books.borrow().tallies.get(id).is_some(),
+            Some(_) => self.books.borrow().counts(id).strong > 0,
+            None => false,
+        }
+    }
+
+    /// Registers a host's own `Rc` under a new id, or returns the id it already has.
+    pub(crate) fn track(
+        &self,
+        object: Weak<dyn Any>,
+        address: usize,
+        label: &[u8],
+    ) -> Result<Id, IdsExhausted> {
         let mut books = self.books.borrow_mut();
-        let (id, label) = books.register(label, 0)?;
+        // The ledger's `Weak` keeps the allocation, so a known address is the same `Rc`.
+        if let Some(&id) = books.tracked_ids.get(&address) {
+            return Ok(id);
+        }
+        if books.tracked.len() >= books.sweep_tracked_at {
+            books.sweep_tracked();
+            books.sweep_tracked_at = (2 * books.tracked.len()).max(MIN_SWEEP);
+        }
+        let (id, label) = books.register(Kind::Rc, label, 0)?;
         books.tracked.insert(id, Tracked { object, label });
+        books.tracked_ids.insert(address, id);
         Ok(id)
+    }
+
+    /// The id of the tracked `Rc` allocated at `address`, if it is tracked.
+    pub(crate) fn tracked_id(&self, address: usize) -> Option<Id> {
+        self.books.borrow().tracked_ids.get(&address).copied()
+    }
+
+    /// Registers a new `Tally`; returns its id and label.
+    pub(crate) fn add_tally(&self, label: &[u8]) -> Result<(Id, LabelId), IdsExhausted> {
+        let mut books = self.books.borrow_mut();
+        let (id, label) = books.register(Kind::Tally, label, 0)?;
+        books.tallies.insert(id, label);
+        Ok((id, label))
+    }
+
+    /// Called by `Tally::drop`, possibly inside a finalizer.
+    pub(crate) fn forget_tally(&self, id: Id, label: LabelId) {
+        let mut books = self.books.borrow_mut();
+        if books.tallies.remove(id).is_some() {
+            books.count_dropped(label, 0);
+        }
+    }
+
+    /// Registers a new `Tally` with the label of another (a clone).
+    pub(crate) fn add_tally_with(&self, label: LabelId) -> Result<Id, IdsExhausted> {
+        let mut books = self.books.borrow_mut();
+        let id = books.register_as(Kind::Tally, label, 0)?;
+        books.tallies.insert(id, label);
+        Ok(id)
+    }
+
+    /// Watches a collectable Lua value: its id, new or the one it already has.
+    pub(crate) fn watch(
+        &self,
+        lua: &Lua,
+        value: &LuaValue,
+        label: &[u8],
+    ) -> LuaResult<Result<Id, IdsExhausted>> {
+        let watched = self.watched.get_or_try_init(|| Watched::new(lua))?;
+        if let Some(id) = watched.id_of(value)
+            && self.books.borrow().watched.get(id).is_some()
+        {
+            return Ok(Ok(id));
+        }
+        let id = {
+            let mut books = self.books.borrow_mut();
+            match books.register(Kind::LuaValue, label, 0) {
+                Ok((id, label)) => {
+                    books.watched.insert(id, label);
+                    id
+                }
+                Err(exhausted) => return Ok(Err(exhausted)),
+            }
+        };
+        if let Err(error) = watched.insert(id, value) {
+            // Out of memory: undo, so that a refused call changes nothing but the id sequence.
+            let mut books = self.books.borrow_mut();
+            if let Some(label) = books.watched.remove(id) {
+                books.count_dropped(label, 0);
+            }
+            return Err(error);
+        }
+        Ok(Ok(id))
+    }
+
+    /// The id of a watched value, while it is alive.
+    pub(crate) fn watched_id(&self, value: &LuaValue) -> Option<Id> {
+        let id = self.watched.get()?.id_of(value)?;
+        self.books.borrow().watched.get(id).is_some().then_some(id)
+    }
+
+    /// A watched value, while a collection has not found it unreachable.
+    pub(crate) fn watched_value(&self, id: Id) -> Option<LuaValue> {
+        let value = self.watched.get()?.value(id);
+        if value.is_none() {
+            self.forget_watched(id);
+        }
+        value
+    }
+
+    fn watched_is_alive(&self, id: Id) -> bool {
+        self.watched_value(id).is_some()
+    }
+
+    fn forget_watched(&self, id: Id) {
+        let mut books = self.books.borrow_mut();
+        if let Some(label) = books.watched.remove(id) {
+            books.count_dropped(label, 0);
+        }
+    }
+
+    /// Records the watched values that a collection found unreachable since the last look.
+    fn sweep_watched(&self) {
+        let Some(watched) = self.watched.get() else { return };
+        if self.books.borrow().watched.is_empty() || !watched.collected() {
+            return;
+        }
+        if let Some(lua) = self.lua.try_upgrade() {
+            let _ = watched.rearm(&lua); // out of memory: the next look sweeps again
+        }
+        let ids: Vec<Id> = self.books.borrow().watched.iter_from(0).map(|(id, _)| id).collect();
+        let gone: Vec<Id> = ids.into_iter().filter(|&id| !watched.is_alive(id)).collect();
+        let mut books = self.books.borrow_mut();
+        for id in gone {
+            if let Some(label) = books.watched.remove(id) {
+                books.count_dropped(label, 0);
+            }
+        }
+    }
+
+    /// Brings the books up to date with the objects that cannot say they dropped.
+    fn sweep(&self) {
+        self.books.borrow_mut().sweep_tracked();
+        self.sweep_watched();
     }
 
     /// A new `Weak` to a live object, rcprobe's or tracked.
@@ -201,6 +364,7 @@ impl Ledger {
         let object: Weak<dyn Any> = match books.entry(id)? {
             Entry::Object(object) => object.clone(),
             Entry::Tracked(tracked) => tracked.object.clone(),
+            Entry::Tally(_) | Entry::Watched(_) => return None,
         };
         (object.strong_count() > 0).then_some(object)
     }
@@ -226,48 +390,21 @@ impl Ledger {
         count
     }
 
-    /// The object `id` keeps a strong reference to `value` from Rust (replacing any link).
-    pub(crate) fn link(&self, lua: &Lua, id: Id, value: LuaValue) -> LuaResult<()> {
-        let links = self.links.get_or_try_init(|| lua.create_table())?;
-        links.raw_set(id, value)?;
-        self.books.borrow_mut().linked.insert(id);
-        Ok(())
-    }
-
-    /// Drops the link of object `id`; returns whether it had one.
-    pub(crate) fn unlink(&self, id: Id) -> bool {
-        let linked = self.books.borrow_mut().linked.remove(&id);
-        if linked {
-            self.clear_link(id);
-        }
-        linked
-    }
-
-    fn clear_link(&self, id: Id) {
-        // Setting an existing field to nil never allocates, so this is safe in a finalizer.
-        // Once the state is closed there is nothing to clear.
-        if self.lua.try_upgrade().is_some()
-            && let Some(links) = self.links.get()
-        {
-            let _ = links.raw_set(id, LuaValue::Nil);
-        }
-    }
-
     pub(crate) fn total(&self) -> Stats {
-        let mut books = self.books.borrow_mut();
-        books.sweep();
-        books.total
+        self.sweep();
+        self.books.borrow().total
     }
 
     /// Stats of one label: all zero for a label never used.
     pub(crate) fn label_stats(&self, label: &[u8]) -> Stats {
-        let mut books = self.books.borrow_mut();
-        books.sweep();
+        self.sweep();
+        let books = self.books.borrow();
         books.labels.find(label).map_or_else(Stats::default, |label| *books.labels.stats(label))
     }
 
     /// Ids of live objects (with this label, if given), ascending.
     pub(crate) fn live(&self, label: Option<&[u8]>) -> Vec<Id> {
+        self.sweep();
         let books = self.books.borrow();
         let label = match label.map(|label| books.labels.find(label)) {
             None => None,
@@ -276,6 +413,7 @@ impl Ledger {
         };
         books
             .live_from(0)
+            .into_iter()
             .filter(|&(_, entry)| label.is_none() || books.label_of(entry) == label)
             .map(|(id, _)| id)
             .collect()
@@ -288,42 +426,57 @@ impl Ledger {
     }
 
     pub(crate) fn info(&self, id: Id) -> Info {
+        let alive = self.is_alive(id);
         let books = self.books.borrow();
-        books.info(id, books.entry(id))
+        let entry = if alive { books.entry(id) } else { None };
+        books.info(id, entry, self.links.is_linked(id))
     }
 
     /// Objects with ids above `mark` that are still alive.
     pub(crate) fn survivors_since(&self, mark: Id) -> Vec<Info> {
+        self.sweep();
         let books = self.books.borrow();
-        books.live_from(mark.saturating_add(1)).map(|(id, entry)| books.info(id, Some(entry))).collect()
+        books
+            .live_from(mark.saturating_add(1))
+            .into_iter()
+            .map(|(id, entry)| books.info(id, Some(entry), self.links.is_linked(id)))
+            .collect()
     }
 
-    /// A new table of every link, `{[id] = value}`, for tools that walk the heap: the
-    /// collector cannot see them, and neither can Lua code.
-    pub(crate) fn links(&self, lua: &Lua) -> LuaResult<Table> {
-        let mut ids: Vec<Id> = self.books.borrow().linked.iter().copied().collect();
-        ids.sort_unstable();
-        let copy = lua.create_table_with_capacity(0, ids.len())?;
-        if let Some(links) = self.links.get() {
-            for id in ids {
-                copy.raw_set(id, links.raw_get::<LuaValue>(id)?)?;
-            }
+    /// Declares a host handle type (see `handles`).
+    pub(crate) fn declare_handle_type(&self, type_id: TypeId, reader: impl FnOnce() -> Reader) {
+        self.handle_types.borrow_mut().declare(type_id, reader);
+    }
+
+    /// The id of the object a host handle stands for: a userdata of a declared type holding a
+    /// tracked `Rc` or a `Tally`.
+    pub(crate) fn handle_id(&self, ud: &AnyUserData) -> Option<Id> {
+        if self.handle_types.borrow().is_empty() {
+            return None;
         }
-        Ok(copy)
+        let reader = self.handle_types.borrow().reader(ud.type_id()?)?;
+        match reader(ud)? {
+            Held::Rc(address) => self.tracked_id(address),
+            Held::Tally(id) => Some(id),
+        }
     }
 }
 
 impl Books {
-    /// Issues the id of a new object with this label and counts it in the stats.
-    fn register(&mut self, label: &[u8], bytes: usize) -> Result<(Id, LabelId), IdsExhausted> {
-        // Tracked objects that are gone must not count as alive in the new `peak`.
-        self.sweep();
+    /// Issues the id of a new object of this kind and label and counts it in the stats.
+    fn register(&mut self, kind: Kind, label: &[u8], bytes: usize) -> Result<(Id, LabelId), IdsExhausted> {
+        let label = self.labels.intern(label);
+        Ok((self.register_as(kind, label, bytes)?, label))
+    }
+
+    /// As `register`, with an interned label.
+    fn register_as(&mut self, kind: Kind, label: LabelId, bytes: usize) -> Result<Id, IdsExhausted> {
         let id = self.last_id.checked_add(1).ok_or(IdsExhausted)?;
         self.last_id = id;
-        let label = self.labels.intern(label);
+        self.kinds.issued(id, kind);
         self.total.on_create(bytes);
         self.labels.stats_mut(label).on_create(bytes);
-        Ok((id, label))
+        Ok(id)
     }
 
     /// Counts a dropped object in the stats.
@@ -337,17 +490,23 @@ impl Books {
     }
 
     fn entry(&self, id: Id) -> Option<Entry<'_>> {
-        match self.objects.get(id) {
-            Some(object) => Some(Entry::Object(object)),
-            None => self.tracked.get(&id).map(Entry::Tracked),
+        if let Some(object) = self.objects.get(id) {
+            return Some(Entry::Object(object));
         }
+        if let Some(tracked) = self.tracked.get(id) {
+            return Some(Entry::Tracked(tracked));
+        }
+        if let Some(&label) = self.tallies.get(id) {
+            return Some(Entry::Tally(label));
+        }
+        self.watched.get(id).map(|&label| Entry::Watched(label))
     }
 
     fn counts(&self, id: Id) -> Counts {
         match self.entry(id) {
             Some(Entry::Object(object)) => Counts::of_weak(object),
             Some(Entry::Tracked(tracked)) => Counts::of_weak(&tracked.object),
-            None => Counts::default(),
+            _ => Counts::default(),
         }
     }
 
@@ -357,44 +516,57 @@ impl Books {
             // temporary one is never the last and dropping it cannot re-enter the ledger.
             Entry::Object(object) => object.upgrade().map(|object| object.borrow().label()),
             Entry::Tracked(tracked) => (tracked.object.strong_count() > 0).then_some(tracked.label),
+            Entry::Tally(label) | Entry::Watched(label) => Some(label),
         }
     }
 
-    /// Live entries with ids of at least `from`, ascending.
-    fn live_from(&self, from: Id) -> impl Iterator<Item = (Id, Entry<'_>)> {
+    /// Live entries with ids of at least `from`, ascending. Tracked and watched entries are as
+    /// live as the last sweep found them.
+    fn live_from(&self, from: Id) -> Vec<(Id, Entry<'_>)> {
         let mut entries: Vec<(Id, Entry)> =
             self.objects.iter_from(from).map(|(id, object)| (id, Entry::Object(object))).collect();
-        if !self.tracked.is_empty() {
-            let tracked = self.tracked.range(from..).filter(|(_, tracked)| tracked.object.strong_count() > 0);
-            entries.extend(tracked.map(|(&id, tracked)| (id, Entry::Tracked(tracked))));
+        let before = entries.len();
+        entries.extend(
+            self.tracked
+                .iter_from(from)
+                .filter(|(_, tracked)| tracked.object.strong_count() > 0)
+                .map(|(id, tracked)| (id, Entry::Tracked(tracked))),
+        );
+        entries.extend(self.tallies.iter_from(from).map(|(id, &label)| (id, Entry::Tally(label))));
+        entries.extend(self.watched.iter_from(from).map(|(id, &label)| (id, Entry::Watched(label))));
+        if entries.len() > before {
             entries.sort_unstable_by_key(|&(id, _)| id);
         }
-        entries.into_iter()
+        entries
     }
 
-    fn info(&self, id: Id, entry: Option<Entry>) -> Info {
+    fn info(&self, id: Id, entry: Option<Entry>, linked: bool) -> Info {
+        let kind = self.kinds.of(id).unwrap_or(Kind::Probe);
         Info {
             id,
+            kind,
             label: entry.and_then(|entry| self.label_of(entry)).map(|label| self.labels.name(label).to_vec()),
-            counts: self.counts(id),
+            alive: entry.is_some(),
+            counts: kind.is_counted().then(|| self.counts(id)),
             held: self.holds.get(&id).map_or(0, Vec::len),
-            linked: self.linked.contains(&id),
+            linked,
         }
     }
 
-    /// Records the tracked host objects that have dropped since the last look.
-    fn sweep(&mut self) {
+    /// Records the tracked host `Rc`s that have dropped since the last look.
+    fn sweep_tracked(&mut self) {
         if self.tracked.is_empty() {
             return;
         }
         let dropped: Vec<Id> = self
             .tracked
-            .iter()
+            .iter_from(0)
             .filter(|(_, tracked)| tracked.object.strong_count() == 0)
-            .map(|(&id, _)| id)
+            .map(|(id, _)| id)
             .collect();
         for id in dropped {
-            if let Some(tracked) = self.tracked.remove(&id) {
+            if let Some(tracked) = self.tracked.remove(id) {
+                self.tracked_ids.remove(&handles::address_of_weak(&tracked.object));
                 self.count_dropped(tracked.label, 0);
             }
         }

@@ -80,10 +80,17 @@ local module = wrap_all(raw_module, {
   "new", "strong_count", "weak_count", "is_alive", "hold", "release", "stats", "live", "full_gc",
   "info", "links",
 })
+-- A value watched without a label is labelled by its type name (`__name` included).
+local raw_watch = raw_module.watch
+module.watch = one("watch", function(v, label)
+  if label == nil then label = typename(v) end
+  return raw_watch(v, label)
+end)
 module.pass = many("pass", raw_module.pass)
 module.lend = many("lend", raw_module.lend)
 module.leaks = many("leaks", raw_module.leaks)
 module.id_of = raw_module.id_of -- never raises
+module._internal = raw_module._internal -- for rcprobe.paths and rcprobe.target
 
 local probe_index = wrap_all(raw_probe, {
   "id", "label", "get", "set", "clone", "downgrade", "strong_count", "weak_count", "close",

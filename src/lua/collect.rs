@@ -4,6 +4,7 @@
 use mlua::{Lua, MultiValue, Table, Value as LuaValue};
 
 use crate::ledger::Ledger;
+use crate::lua::info;
 use crate::lua::misuse::{Misuse, Reply, integer};
 use crate::lua::pass::{Caller, callable};
 
@@ -12,7 +13,7 @@ pub(crate) const DEFAULT_MAX_CYCLES: u32 = 16;
 
 /// Runs full collections until the number of live objects and the Lua heap stop changing:
 /// an object that a dropped Rust object linked is only garbage in the next cycle.
-pub(crate) fn full_gc(ledger: &Ledger, lua: &Lua, max: u32) -> Reply<u32> {
+pub(crate) fn full_gc(ledger: &Ledger, lua: &Lua, max: u32) -> mlua::Result<u32> {
     let snapshot = || (ledger.total().alive(), lua.used_memory());
     let mut before = snapshot();
     let mut cycles = 0;
@@ -62,7 +63,7 @@ pub(crate) fn leaks(
     let survivors = ledger.survivors_since(mark);
     let list = lua.create_table_with_capacity(survivors.len(), 0)?;
     for survivor in survivors {
-        list.raw_push(survivor.to_lua(lua)?)?;
+        list.raw_push(info::to_lua(&survivor, lua)?)?;
     }
     Ok(list)
 }

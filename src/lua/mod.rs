@@ -3,6 +3,8 @@
 
 pub(crate) mod collect;
 pub(crate) mod create;
+pub(crate) mod info;
+pub(crate) mod internal;
 pub(crate) mod lend;
 pub(crate) mod misuse;
 pub(crate) mod module;
@@ -10,4 +12,5 @@ pub(crate) mod pass;
 pub(crate) mod probe;
 pub(crate) mod stats;
 pub(crate) mod target;
+pub(crate) mod watch;
 pub(crate) mod weak_probe;

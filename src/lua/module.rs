@@ -10,7 +10,7 @@ use crate::lua::misuse::{raw, raw_variadic};
 use crate::lua::pass::Caller;
 use crate::lua::probe::{self, Probe};
 use crate::lua::weak_probe::{self, WeakProbe};
-use crate::lua::{collect, create, pass, stats, target};
+use crate::lua::{collect, create, info, internal, pass, stats, target, watch};
 
 /// The Lua rcprobe was built for, as `rcprobe.LUA` reports it.
 pub const LUA: &str = if cfg!(feature = "luajit") {
@@ -91,18 +91,20 @@ fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     let l = Rc::clone(ledger);
     functions.set("weak_count", raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.weak))?)?;
     let l = Rc::clone(ledger);
-    functions.set("is_alive", raw(lua, move |_, x| Ok(target::counts(&l, 1, x)?.strong > 0))?)?;
+    functions.set("is_alive", raw(lua, move |_, x| target::is_alive(&l, 1, x))?)?;
     let l = Rc::clone(ledger);
     functions.set("hold", raw(lua, move |_, p: probe::This| Ok(l.hold(probe::this(p)?.open(1)?)))?)?;
     let l = Rc::clone(ledger);
-    functions.set("release", raw(lua, move |_, x| Ok(l.release(target::id(&l, 1, x)?)))?)?;
+    functions.set("release", raw(lua, move |_, x| Ok(l.release(target::counted_id(&l, 1, x)?)))?)?;
     let l = Rc::clone(ledger);
     functions.set("stats", raw(lua, move |lua, label| stats::stats(&l, lua, label))?)?;
     let l = Rc::clone(ledger);
     functions.set("live", raw(lua, move |lua, label| stats::live(&l, lua, label))?)?;
     let l = Rc::clone(ledger);
-    functions
-        .set("full_gc", raw(lua, move |lua, max| collect::full_gc(&l, lua, collect::max_cycles(max)?))?)?;
+    functions.set(
+        "full_gc",
+        raw(lua, move |lua, max| Ok(collect::full_gc(&l, lua, collect::max_cycles(max)?)?))?,
+    )?;
     let (l, c) = (Rc::clone(ledger), caller.clone());
     functions.set(
         "leaks",
@@ -119,13 +121,17 @@ fn raw_functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
         "info",
         raw(lua, move |lua, x| {
             let info = target::info(&l, 1, x)?;
-            let table = info.to_lua(lua)?;
-            table.raw_set("alive", info.counts.strong > 0)?; // every leak is alive: only info says so
+            let table = info::to_lua(&info, lua)?;
+            table.raw_set("alive", info.alive)?; // every leak is alive: only info says so
             Ok(table)
         })?,
     )?;
     let l = Rc::clone(ledger);
-    functions.set("links", raw(lua, move |lua, ()| Ok(l.links(lua)?))?)?;
-    functions.set("id_of", lua.create_function(|_, value: LuaValue| Ok(target::id_of(&value)))?)?;
+    functions.set("links", raw(lua, move |lua, ()| Ok(l.links.of_probes(lua)?))?)?;
+    let l = Rc::clone(ledger);
+    functions.set("id_of", lua.create_function(move |_, value: LuaValue| Ok(target::id_of(&l, &value)))?)?;
+    let l = Rc::clone(ledger);
+    functions.set("watch", raw(lua, move |lua, args| watch::watch(&l, lua, args))?)?;
+    functions.set("_internal", internal::functions(lua, ledger)?)?;
     Ok(functions)
 }

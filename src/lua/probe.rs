@@ -105,7 +105,8 @@ pub(crate) fn raw_methods(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     let l = Rc::clone(ledger);
     methods.set("link", raw(lua, move |lua, args| link(&l, lua, args))?)?;
     let l = Rc::clone(ledger);
-    methods.set("unlink", raw(lua, move |_, p: This| Ok(l.unlink(this(p)?.open(1)?.borrow().id())))?)?;
+    methods
+        .set("unlink", raw(lua, move |_, p: This| Ok(l.links.unlink(this(p)?.open(1)?.borrow().id())))?)?;
     methods.set("attach", raw(lua, attach)?)?;
     let l = Rc::clone(ledger);
     methods.set("tostring", raw(lua, move |_, p: This| Ok(this(p)?.describe(&l)))?)?;
@@ -169,7 +170,7 @@ fn link(ledger: &Ledger, lua: &Lua, (p, value): (This, LuaValue)) -> Reply<()> {
     if value.is_nil() {
         return Err(Misuse::argument(2, "value expected"));
     }
-    Ok(ledger.link(lua, id, value)?)
+    Ok(ledger.links.link(lua, id, value)?)
 }
 
 /// Stores `value` as the probe's user value, which the collector traces.

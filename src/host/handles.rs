@@ -1,0 +1,71 @@
+//! `rcprobe::handles`: declaring a host's userdata type as the handle of what it holds.
+
+use std::any::TypeId;
+use std::rc::Rc;
+
+use mlua::{AnyUserData, Lua, Result as LuaResult};
+
+use crate::host::tally::Tally;
+use crate::ledger::handles::{Held, address_of};
+use crate::lua::module::ledger;
+
+/// What a host handle can hold: an `Rc<T>` (tracked with [`track`](crate::track)) or a
+/// [`Tally`].
+pub trait Handled: sealed::Sealed + 'static {}
+
+impl<T: ?Sized + 'static> Handled for Rc<T> {}
+impl Handled for Tally {}
+
+mod sealed {
+    use super::*;
+
+    pub trait Sealed {
+        fn held(&self) -> Held;
+    }
+
+    impl<T: ?Sized + 'static> Sealed for Rc<T> {
+        fn held(&self) -> Held {
+            Held::Rc(address_of(self))
+        }
+    }
+
+    impl Sealed for Tally {
+        fn held(&self) -> Held {
+            Held::Tally(self.id())
+        }
+    }
+}
+
+/// Declares the userdata type `H` as the handle of what it holds, as `reach` finds it: a
+/// tracked `Rc` or a [`Tally`]. Once declared (once per state and type), a userdata of type `H`
+/// is to rcprobe what a Probe is to its object: `rcprobe.id_of(ud)` gives the object's id, the
+/// count functions accept it, and `rcprobe.paths` finds it on the heap and names it by its type
+/// (`__name`). A userdata that stores a tracked `Rc` itself needs no declaration.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+///
+/// struct Data(u32);
+/// struct DataHandle(Rc<RefCell<Data>>);
+/// impl mlua::UserData for DataHandle {}
+///
+/// let lua = mlua::Lua::new();
+/// rcprobe::handles::<DataHandle, _>(&lua, |handle| &handle.0)?;
+/// let data = Rc::new(RefCell::new(Data(7)));
+/// let id = rcprobe::track(&lua, &data, "data")?;
+/// let handle = lua.create_userdata(DataHandle(Rc::clone(&data)))?;
+/// let module = rcprobe::open(&lua)?;
+/// let id_of: mlua::Function = module.get("id_of")?;
+/// assert_eq!(Some(id), id_of.call::<Option<rcprobe::Id>>(handle)?);
+/// # Ok(())
+/// # }
+/// ```
+pub fn handles<H: 'static, R: Handled>(lua: &Lua, reach: impl Fn(&H) -> &R + 'static) -> LuaResult<()> {
+    let reach = Rc::new(reach);
+    ledger(lua)?.declare_handle_type(TypeId::of::<H>(), move || {
+        Rc::new(move |ud: &AnyUserData| ud.borrow_scoped::<H, _>(|handle| reach(handle).held()).ok())
+    });
+    Ok(())
+}
