@@ -6,7 +6,7 @@ describe("info()", function()
     local w = p:downgrade()
     rcprobe.hold(p)
     p:link(true)
-    local expected = { id = p:id(), label = "described", strong = 2, weak = 1, held = 1, linked = true, alive = true }
+    local expected = { id = p:id(), kind = "probe", label = "described", strong = 2, weak = 1, held = 1, linked = true, alive = true }
     assert.are.same(expected, rcprobe.info(p))
     assert.are.same(expected, rcprobe.info(w))
     assert.are.same(expected, rcprobe.info(p:id()))
@@ -18,7 +18,7 @@ describe("info()", function()
     local p = rcprobe.new(nil, { label = "gone" })
     local w = p:downgrade()
     p:close()
-    local dropped = { id = p:id(), strong = 0, weak = 0, held = 0, linked = false, alive = false }
+    local dropped = { id = p:id(), kind = "probe", strong = 0, weak = 0, held = 0, linked = false, alive = false }
     assert.are.same(dropped, rcprobe.info(w))
     assert.are.same(dropped, rcprobe.info(p:id()))
     dropped.label = "gone"

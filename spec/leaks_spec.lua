@@ -16,7 +16,7 @@ describe("leaks()", function()
       local _ = rcprobe.new(nil, { label = "dropped" })
     end)
     assert.are.same({
-      { id = keep[1]:id(), label = "kept", strong = 1, weak = 0, held = 0, linked = false },
+      { id = keep[1]:id(), kind = "probe", label = "kept", strong = 1, weak = 0, held = 0, linked = false },
     }, leaks)
   end)
 
@@ -35,8 +35,8 @@ describe("leaks()", function()
       cycle_weak = cycle:downgrade()
     end)
     assert.are.same({
-      { id = leaks[1].id, label = "held", strong = 1, weak = 0, held = 1, linked = false },
-      { id = cycle_weak:id(), label = "cycle", strong = 1, weak = 1, held = 0, linked = true },
+      { id = leaks[1].id, kind = "probe", label = "held", strong = 1, weak = 0, held = 1, linked = false },
+      { id = cycle_weak:id(), kind = "probe", label = "cycle", strong = 1, weak = 1, held = 0, linked = true },
     }, leaks)
     rcprobe.release(leaks[1].id)
     cycle_weak:upgrade():unlink()

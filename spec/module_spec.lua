@@ -32,11 +32,12 @@ describe("require('rcprobe')", function()
     local names = {}
     for name, value in pairs(rcprobe) do
       if type(value) == "function" then names[#names + 1] = name end
+      assert(name:sub(1, 1) ~= "_" or name == "_VERSION" or name == "_internal" or name == "_bench", name)
     end
     table.sort(names)
     assert.are.same({
       "full_gc", "hold", "id_of", "info", "is_alive", "leaks", "lend", "links", "live", "new",
-      "pass", "release", "stats", "strong_count", "weak_count",
+      "pass", "release", "stats", "strong_count", "watch", "weak_count",
     }, names)
   end)
 end)

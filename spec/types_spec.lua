@@ -34,9 +34,12 @@ local function annotated(text)
   return found
 end
 
+-- The names of `t`'s fields, without the internal ones (`_internal`, `_bench`).
 local function keys(t)
   local set = {}
-  for k in pairs(t) do set[k] = true end
+  for k in pairs(t) do
+    if k == "_VERSION" or k:sub(1, 1) ~= "_" then set[k] = true end
+  end
   return set
 end
 

@@ -72,6 +72,7 @@ specs!(
     probe_spec,
     readme_spec,
     stats_spec,
+    watch_spec,
     weak_probe_spec,
 );
 

@@ -4,8 +4,13 @@
 -- `workspace.library` in .luarc.json. spec/types_spec.lua checks that every name here
 -- exists in the module and that every name of the module is here.
 
----A Probe, a WeakProbe, a LentProbe during its loan, or an object id.
----@alias rcprobe.Target rcprobe.Probe|rcprobe.WeakProbe|rcprobe.LentProbe|integer
+---A Probe, a WeakProbe, a LentProbe during its loan, a host handle (a userdata holding a
+---tracked Rc or a Tally), or an object id.
+---@alias rcprobe.Target rcprobe.Probe|rcprobe.WeakProbe|rcprobe.LentProbe|userdata|integer
+
+---What an id names: rcprobe's own object, a host's tracked Rc, a host value counted by a
+---Tally, or a watched Lua value (the last two have no reference counts).
+---@alias rcprobe.Kind "probe"|"rc"|"tally"|"lua value"
 
 ---What an object stores (copied into Rust; integers and floats kept apart on 5.3+).
 ---@alias rcprobe.Value nil|boolean|number|string
@@ -16,19 +21,21 @@
 
 ---@class rcprobe.Info
 ---@field id integer
+---@field kind rcprobe.Kind
 ---@field label? string nil once the object is dropped (unless asked through a Probe)
----@field strong integer Rust's strong count: live Probes and Rust-side holds
----@field weak integer Rust's weak count: live WeakProbes
+---@field strong? integer Rust's strong count: live Probes and Rust-side holds (nil for tallies and Lua values)
+---@field weak? integer Rust's weak count: live WeakProbes (nil for tallies and Lua values)
 ---@field held integer strong references Rust keeps (rcprobe.hold)
----@field linked boolean whether the object links a Lua value (p:link)
----@field alive boolean strong > 0
+---@field linked boolean whether the object links a Lua value (p:link, or as the owner of a host Link)
+---@field alive boolean strong > 0; for a Lua value, until a collection finds it unreachable
 
 ---An object still alive after rcprobe.leaks ran its function.
 ---@class rcprobe.Leak
 ---@field id integer
+---@field kind rcprobe.Kind
 ---@field label string
----@field strong integer
----@field weak integer
+---@field strong? integer
+---@field weak? integer
 ---@field held integer
 ---@field linked boolean
 
@@ -212,7 +219,16 @@ function rcprobe.info(x) end
 ---@return table<integer, any>
 function rcprobe.links() end
 
----The id of a Probe, a WeakProbe or a LentProbe during its loan; nil for anything else.
+---Gives a collectable Lua value (table, function, coroutine, userdata) an id that is alive
+---until a collection finds the value unreachable. Watching never keeps it alive; watching it
+---again returns the same id. Default label: its metatable's `__name`, else its type.
+---@param v table|function|thread|userdata
+---@param label? string
+---@return integer
+function rcprobe.watch(v, label) end
+
+---The id of a Probe, a WeakProbe, a LentProbe during its loan or a host handle; nil for
+---anything else.
 ---@param v any
 ---@return integer?
 function rcprobe.id_of(v) end
