@@ -71,6 +71,14 @@ function helper.lines_of_error(fn)
   return debug.getinfo(fn, "S").linedefined, tonumber(tostring(err):match("^[^\n]-:(%d+): "))
 end
 
+--- Whether `list` holds `item`.
+function helper.contains(list, item)
+  for _, v in ipairs(list) do
+    if v == item then return true end
+  end
+  return false
+end
+
 --- The interpreter running the specs, e.g. "lua5.4" or "luajit".
 function helper.interpreter()
   local i = 0

@@ -6,7 +6,8 @@ describe("info()", function()
     local w = p:downgrade()
     rcprobe.hold(p)
     p:link(true)
-    local expected = { id = p:id(), kind = "probe", label = "described", strong = 2, weak = 1, held = 1, linked = true, alive = true }
+    local expected = { id = p:id(), kind = "probe", label = "described", strong = 2, weak = 1, held = 1,
+      linked = true, alive = true }
     assert.are.same(expected, rcprobe.info(p))
     assert.are.same(expected, rcprobe.info(w))
     assert.are.same(expected, rcprobe.info(p:id()))

@@ -9,7 +9,8 @@ local MODULE = "rcprobe_spec.fixture"
 
 local parked = helper.parked
 
-local GARBAGE = "1 Probe that no root reaches (garbage not yet collected, or a stale stack slot)"
+local GARBAGE = "1 Probe that no root reaches (garbage not yet collected, a stale stack slot, or held by "
+  .. "Rust where Lua cannot look)"
 
 -- `function <spec/paths_spec.lua:N>` for a function (or a level: 1 is the caller), as paths
 -- name it.
@@ -132,14 +133,14 @@ describe("paths.to()", function()
   it("names the probe whose link keeps the object alive", function()
     local linker = rcprobe.new(nil, { label = "linker" })
     local id = parked(function(p) linker:link({ p }) end)
-    assert.are.same({ ('link of probe #%d "linker" -> [1]'):format(linker:id()) }, paths.to(id))
+    assert.are.same({ ('Rust: link of probe #%d "linker" -> [1]'):format(linker:id()) }, paths.to(id))
     linker:unlink()
   end)
 
   it("says when an object's own link keeps it alive (collector-dependent)", function()
     local id = parked(function(p) p:link({ p }) end, "cycle")
     rcprobe.full_gc()
-    assert.are.same({ ('link of probe #%d "cycle" -> [1] (its own link: a cycle through Rust that no '
+    assert.are.same({ ('Rust: link of probe #%d "cycle" -> [1] (its own link: a cycle through Rust that no '
       .. "collection frees; p:unlink() breaks it)"):format(id) }, paths.to(id))
     rcprobe.links()[id][1]:unlink()
   end)
@@ -229,7 +230,7 @@ describe("paths.to()", function()
 
   it("refuses what is not a Probe, a WeakProbe or an id", function()
     assert.has_error(function() paths.to("x") end,
-      "bad argument #1 to 'to' (Probe, WeakProbe or id expected, got string)")
+      "bad argument #1 to 'to' (Probe, WeakProbe, id or watched value expected, got string)")
     assert.has_error(function() paths.to(1e9) end, "bad argument #1 to 'to' (no object #1000000000 in this Lua state)")
   end)
 end)
@@ -242,7 +243,8 @@ describe("paths.report()", function()
     p:link(true)
     local here = function_name(1)
     assert.are.equal(table.concat({
-      ('object #%d "session": strong 2, weak 1, Rust holds 1, links a Lua value (p:link)'):format(p:id()),
+      ('object #%d "session": strong 2, weak 1, Rust holds 1, links a Lua value'):format(p:id()),
+      "  why: strong 2 = 1 Probe reachable from Lua + 1 held by Rust (rcprobe.hold)",
       "  kept alive by:",
       "    rcprobe.hold: Rust keeps 1 strong reference (rcprobe.release drops it)",
       "    main thread -> local 'p' of " .. here,
@@ -279,7 +281,7 @@ describe("paths.report()", function()
 
   it("refuses what paths.to() refuses, naming the argument", function()
     assert.has_error(function() paths.report(rcprobe.new(), {}) end,
-      "bad argument #2 to 'report' (Probe, WeakProbe or id expected, got table)")
+      "bad argument #2 to 'report' (this table is not watched: rcprobe.watch(v) it first)")
   end)
 
   it("raises its errors at the caller's line, as paths.to() does", function()

@@ -66,7 +66,8 @@ describe("watch()", function()
     local t = {}
     local id = rcprobe.watch(t, "entry")
     local message = ("object #%d \"entry\" is a watched Lua value: it has no reference count"):format(id)
-    assert.has_error(function() rcprobe.strong_count(id) end, ("bad argument #1 to 'strong_count' (%s)"):format(message))
+    assert.has_error(function() rcprobe.strong_count(id) end,
+      ("bad argument #1 to 'strong_count' (%s)"):format(message))
     assert.has_error(function() rcprobe.weak_count(id) end, ("bad argument #1 to 'weak_count' (%s)"):format(message))
     assert.has_error(function() rcprobe.release(id) end, ("bad argument #1 to 'release' (%s)"):format(message))
   end)

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   lua5.1 lua5.2 lua5.3 lua5.4 luajit
   liblua5.1-0-dev liblua5.2-dev liblua5.3-dev liblua5.4-dev libluajit-5.1-dev
-  luarocks lua-busted lua-check valgrind
+  luarocks lua-busted lua-check valgrind graphviz
 )
 
 if ! command -v cargo >/dev/null; then

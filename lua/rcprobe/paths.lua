@@ -1,448 +1,39 @@
 --- rcprobe.paths: why is an object still alive?
 --
--- `paths.to(x)` walks the Lua heap breadth first from its roots and lists, for each reference
--- to an open Probe of x's object, the shortest path from a root to the thing that holds that
--- Probe, plus the strong references Rust keeps (`rcprobe.hold`). The roots are: the global
--- table, package.loaded, the stacks of the running thread and of the main thread, the
--- registry, the metatables of the basic types, and the values Rust links with `p:link`
--- (`rcprobe.links()`: Lua code cannot see them any other way). Coroutines, functions and
--- userdata reached from there are walked in turn: locals, upvalues, metatables, user values.
+-- `paths.to(x)` lists, for each reference that keeps x's object alive, the shortest path from a
+-- root to it (rcprobe.heap walks the heap once, breadth first); `paths.why(x)` accounts for
+-- every strong reference, cause by cause; `paths.report(x, ...)` says both in words;
+-- `paths.graph(x, ...)` gives the same as nodes and edges, and `paths.dot(x, ...)` draws them
+-- for Graphviz. One walk serves all the objects of one call.
 --
--- Each object is visited once, so the walk ends on cyclic graphs and its time grows with the
--- size of the heap, not with the number of paths. Only the parent of each object is kept
--- while walking; the key that leads to it is found again, for the few objects on a reported
--- path only.
---
--- The frames of this module, of rcprobe.luassert and of luassert at the top of the running
--- thread are not roots: they hold the very handle being explained.
+-- An object is reached through its handles: the userdata that hold a strong (or weak)
+-- reference to it (Probes, WeakProbes, a host's declared handle types). A watched Lua value is
+-- reached itself. What no root reaches is never called garbage outright: a Rust value that
+-- rcprobe was not told of, or a stale stack slot, can hold it where Lua cannot look.
 
 local rcprobe = require("rcprobe")
+local heap = require("rcprobe.heap")
 local target = require("rcprobe.target")
 
--- LuaJIT: a trace compiled for the walk keeps the objects it saw as constants, alive until the
--- trace is flushed, so a walk would keep alive what it explains. Interpreted it keeps nothing
--- (and LuaJIT's interpreter still walks a million objects in about a second).
-if jit then jit.off(true, true) end
-
-local debug = require("debug")
-local find, format = string.find, string.format
 local concat, sort = table.concat, table.sort
-local next, rawequal, rawget, select, tostring, type = next, rawequal, rawget, select, tostring, type
-local floor, huge = math.floor, math.huge
-local math_type = math.type
-local getinfo, getlocal, getmetatable, getupvalue = debug.getinfo, debug.getlocal, debug.getmetatable,
-  debug.getupvalue
-local debug_getfenv = debug.getfenv -- 5.1 and LuaJIT: environments of functions, threads and userdata
-local getfenv = getfenv -- 5.1 and LuaJIT: getfenv(0) is the global table
-local getuservalue = debug.getuservalue -- 5.2+
-local id_of, info_of = rcprobe.id_of, rcprobe.info
-
-local MULTIPLE_USER_VALUES = _VERSION >= "Lua 5.4" -- debug.getuservalue(u, n)
-local HAS_EPHEMERONS = _VERSION ~= "Lua 5.1" -- 5.1 and LuaJIT keep the values of weak-key tables
-
-local COLLECTABLE = { table = true, ["function"] = true, userdata = true, thread = true }
-
-local HANDLE_NAMES = { Probe = true, WeakProbe = true, LentProbe = true }
-
--- Frames at the top of the running thread whose locals are not roots.
-local INTERNAL_SOURCES = {
-  "rcprobe[/\\]paths%.lua$",
-  "rcprobe[/\\]luassert%.lua$",
-  "luassert[/\\][%w_]+%.lua$",
-}
+local format, select, type = string.format, select, type
+local next, pairs = next, pairs
+local info_of = rcprobe.info
+local internal = rcprobe._internal
+local handle_of, value_of, links_of = internal.handle, internal.value_of, internal.links
 
 local paths = {}
 
-local function is_internal(source)
-  for i = 1, #INTERNAL_SOURCES do
-    if find(source, INTERNAL_SOURCES[i]) then return true end
-  end
-  return false
+
+local function plural(n, word, words)
+  return format("%d %s", n, n == 1 and word or (words or word .. "s"))
 end
 
--- The handle kind of a Probe, WeakProbe or LentProbe `u` (nil for other userdata): "strong"
--- for an open Probe (it keeps the object alive), "weak" for a WeakProbe, false otherwise.
-local function handle_kind(u)
-  local mt = getmetatable(u)
-  local name = type(mt) == "table" and rawget(mt, "__name")
-  if not HANDLE_NAMES[name] then return nil end
-  if name == "Probe" then return not u:is_closed() and "strong" end
-  return name == "WeakProbe" and "weak"
-end
-
---- Descriptions ---------------------------------------------------------------------------
-
-local KEYWORDS = {}
-for word in ([[and break do else elseif end false for function goto if in local nil not or
-  repeat return then true until while]]):gmatch("%a+") do
-  KEYWORDS[word] = true
-end
-
--- A function as a frame running it or as a value (without a name: "S" gives none).
-local function frame_text(info)
-  if info.what == "C" then
-    return info.name and format("C function '%s'", info.name) or "C function"
-  end
-  if info.what == "main" then return format("main chunk <%s>", info.short_src) end
-  return format("function <%s:%d>", info.short_src, info.linedefined)
-end
-
-local function describe_function(f)
-  return frame_text(getinfo(f, "S"))
-end
-
--- A short name for a value used as a table key or met on the way, without calling its
--- __tostring (which may fail or allocate handles).
-local function describe_value(v)
-  local t = type(v)
-  if t == "function" then return describe_function(v) end
-  if t == "userdata" then
-    local id = id_of(v)
-    if id then return format("%s #%d", rawget(getmetatable(v), "__name"), id) end
-  end
-  local mt = getmetatable(v)
-  if t == "table" or t == "userdata" then
-    if mt and (rawget(mt, "__tostring") or rawget(mt, "__name")) then return t end
-  end
-  return tostring(v)
-end
-
-local function format_number(n)
-  if math_type then
-    if math_type(n) == "integer" then return format("%d", n) end
-  elseif n == floor(n) and n > -2 ^ 53 and n < 2 ^ 53 then
-    return format("%d", n)
-  end
-  if n ~= n then return "0/0" end
-  if n == huge then return "math.huge" end
-  if n == -huge then return "-math.huge" end
-  return format("%.17g", n)
-end
-
--- A key as Lua source would index with it: `.name`, `["a b"]`, `[3]`, `[true]`, `[table]`.
-local function index_text(k)
-  local t = type(k)
-  if t == "string" then
-    if find(k, "^[%a_][%w_]*$") and not KEYWORDS[k] then return "." .. k end
-    local shown = #k > 40 and k:sub(1, 40) or k
-    shown = format("%q", shown):gsub("\\\n", "\\n")
-    return "[" .. shown .. (#k > 40 and "..." or "") .. "]"
-  elseif t == "number" then
-    return "[" .. format_number(k) .. "]"
-  elseif t == "boolean" then
-    return "[" .. tostring(k) .. "]"
-  end
-  return "[" .. describe_value(k) .. "]"
-end
-
--- The name of a stack slot: `local 'p'`, `vararg #2`, `temporary`, `C temporary`, ...
-local function slot_text(name, index)
-  if index < 0 then return format("vararg #%d", -index) end
-  if name:sub(1, 1) == "(" then return (name:gsub("^%(%*?", ""):gsub("%)$", "")) end
-  return format("local '%s'", name)
-end
-
---- The walk -------------------------------------------------------------------------------
-
--- One step of a path: how `child` is reached from its parent. `kind` is "root", "index",
--- "key", "metatable", "upvalue", "environment", "user value", "stack" or "running".
-local function step(kind, text, key)
-  return { kind = kind, text = text, key = key }
-end
-
--- Walks the heap once, looking for handles (Probes, WeakProbes) of the objects whose ids are
--- keys of `targets`. Returns the walk: `parent` (object -> the object it was first reached
--- from), `labels` (object -> its step, for roots and stack slots, which cannot be looked up
--- again later), `hits` (every reference to a handle: {from, handle, step or nil}) and `kinds`
--- (handle -> "strong" or "weak", or false). `asked` holds the handles the caller passed: the
--- caller holds them, so they count as reached, and its call's temporaries holding them are
--- not listed.
-local function walk(targets, asked)
-  local TOP = {} -- the parent of the roots
-  local parent, labels = {}, {}
-  local queue, head, tail = {}, 1, 0
-  local kinds = {} -- userdata -> its handle kind among the targets, or false
-  local hits = {}
-  local ephemerons = {}
-
-  local function kind_of(u)
-    local kind = kinds[u]
-    if kind == nil then
-      local id = id_of(u)
-      kind = id ~= nil and targets[id] ~= nil and handle_kind(u) or false
-      kinds[u] = kind
-    end
-    return kind
-  end
-
-  -- Records the edge from -> v (v collectable); `label` is its step when it cannot be found
-  -- again from `from` (roots and stack slots).
-  local function reach(from, v, label)
-    if parent[v] == nil then
-      parent[v] = from
-      labels[v] = label
-      tail = tail + 1
-      queue[tail] = v
-    end
-    if type(v) == "userdata" and kind_of(v) then
-      hits[#hits + 1] = { from, v, label }
-    end
-  end
-
-  local function root(v, text)
-    if v ~= nil and COLLECTABLE[type(v)] then reach(TOP, v, step("root", text)) end
-  end
-
-  -- One frame's slots: locals and temporaries (1, 2, ...), then varargs (-1, -2, ...).
-  -- `level` counts from scan_stack's caller's point of view, as getinfo's does.
-  local function slots(co, level, visit)
-    for direction = 1, -1, -2 do
-      local i = direction
-      while true do
-        local name, v
-        if co then name, v = getlocal(co, level, i) else name, v = getlocal(level + 1, i) end
-        if name == nil then break end
-        visit(name, i, v)
-        i = i + direction
-      end
-    end
-  end
-
-  -- The locals and running functions of a thread's frames. `co` is nil for the running
-  -- thread, whose internal frames at the top are skipped; `node` is the thread's node in the
-  -- walk (the thread, or a stand-in for 5.1's main thread, which Lua code cannot get).
-  local function scan_stack(co, node)
-    local level = co and 0 or 2 -- 1 is scan_stack itself
-    local skipping, call_site = co == nil, false
-    while true do
-      local info
-      if co then info = getinfo(co, level, "Snf") else info = getinfo(level, "Snf") end
-      if not info then break end
-      if skipping and info.what ~= "tail" and not is_internal(info.source) then
-        skipping, call_site = false, true
-      end
-      if not skipping and info.what ~= "tail" then -- 5.1 marks a frame a tail call replaced
-        local where = frame_text(info)
-        if info.func then reach(node, info.func, step("running", where .. " (running)")) end
-        slots(co, level, function(name, i, v)
-          if v == nil or not COLLECTABLE[type(v)] then return end
-          -- The arguments of the call that asks (`paths.to(p)`, `assert.alive(p)`) are not
-          -- news; anything else in a temporary is, even a stale one: the collector sees it.
-          if call_site and asked[v] and find(name, "^%(%*?temporary%)$") then return end
-          reach(node, v, step("stack", slot_text(name, i) .. " of " .. where))
-        end)
-        call_site = false
-      end
-      level = level + 1
-    end
-    if co and debug_getfenv then
-      local env = debug_getfenv(co)
-      if env ~= nil then reach(node, env, step("environment", "environment")) end
-    end
-  end
-
-  -- The roots, in the order that names the paths: the first root that reaches an object at
-  -- the smallest depth is the one its paths start from.
-  local registry = debug.getregistry()
-  local globals = getfenv and getfenv(0) or rawget(registry, 2)
-  root(globals, "_G")
-  root(rawget(registry, "_LOADED") or package.loaded, "package.loaded")
-  local running, is_main = coroutine.running()
-  if running == nil then is_main = true end -- 5.1 and LuaJIT in the main thread
-  local running_node = running or {} -- a stand-in: 5.1 gives no handle to its main thread
-  reach(TOP, running_node, step("root", is_main and "main thread" or "running coroutine"))
-  if not is_main then root(rawget(registry, 1), "main thread") end -- 5.2+ only
-  root(registry, "registry")
-  for _, basic in next, { { "", "strings" }, { 0, "numbers" }, { true, "booleans" },
-    { print, "functions" }, { running_node, "threads" } } do
-    if type(basic[1]) ~= "table" then root(getmetatable(basic[1]), "metatable of " .. basic[2]) end
-  end
-  root(getmetatable(nil), "metatable of nil")
-  local links = rcprobe.links()
-  local linking = {}
-  for id in next, links do linking[#linking + 1] = id end
-  sort(linking)
-  for _, id in next, linking do
-    local label = info_of(id).label
-    root(links[id], format("link of probe #%d%s", id, label and format(" %q", label) or ""))
-  end
-
-  -- Breadth first. Tables are the bulk of any heap, so their loop is written out here.
-  while true do
-    while head <= tail do
-      local obj = queue[head]
-      head = head + 1
-      local kind = type(obj)
-      if obj == running_node then
-        scan_stack(nil, obj)
-      elseif kind == "table" then
-        local weak_keys, weak_values = false, false
-        local mt = getmetatable(obj)
-        if mt ~= nil then
-          reach(obj, mt)
-          local mode = rawget(mt, "__mode")
-          if type(mode) == "string" then
-            weak_keys = find(mode, "k", 1, true) ~= nil
-            weak_values = find(mode, "v", 1, true) ~= nil
-          end
-        end
-        if weak_keys and HAS_EPHEMERONS then
-          if not weak_values then ephemerons[#ephemerons + 1] = obj end
-        else
-          for k, v in next, obj do
-            if not weak_values then
-              local tv = type(v)
-              if tv == "table" or tv == "function" or tv == "thread" then
-                if parent[v] == nil then
-                  parent[v] = obj
-                  tail = tail + 1
-                  queue[tail] = v
-                end
-              elseif tv == "userdata" then
-                reach(obj, v)
-              end
-            end
-            if not weak_keys then
-              local tk = type(k)
-              if tk == "table" or tk == "function" or tk == "thread" then
-                if parent[k] == nil then
-                  parent[k] = obj
-                  tail = tail + 1
-                  queue[tail] = k
-                end
-              elseif tk == "userdata" then
-                reach(obj, k)
-              end
-            end
-          end
-        end
-      elseif kind == "function" then
-        local i = 1
-        while true do
-          local name, v = getupvalue(obj, i)
-          if name == nil then break end
-          if v ~= nil and COLLECTABLE[type(v)] then reach(obj, v) end
-          i = i + 1
-        end
-        if debug_getfenv then
-          local env = debug_getfenv(obj)
-          if env ~= nil then reach(obj, env) end
-        end
-      elseif kind == "userdata" then
-        local mt = getmetatable(obj)
-        if mt ~= nil then reach(obj, mt) end
-        if MULTIPLE_USER_VALUES then
-          local n = 1
-          while true do
-            local v, ok = getuservalue(obj, n)
-            if not ok then break end
-            if v ~= nil and COLLECTABLE[type(v)] then reach(obj, v) end
-            n = n + 1
-          end
-        else
-          local v = (getuservalue or debug_getfenv)(obj)
-          if v ~= nil and COLLECTABLE[type(v)] then reach(obj, v) end
-        end
-      else
-        scan_stack(obj, obj)
-      end
-    end
-    -- Ephemerons (weak keys, strong values): a value is reachable once its key is. Values
-    -- whose keys are not objects are always reachable.
-    local before = tail
-    for i = 1, #ephemerons do
-      local t = ephemerons[i]
-      for k, v in next, t do
-        if (not COLLECTABLE[type(k)] or parent[k] ~= nil) and COLLECTABLE[type(v)] then
-          if parent[v] == nil or (type(v) == "userdata" and kinds[v]) then reach(t, v) end
-        end
-      end
-    end
-    if tail == before then break end
-  end
-
-  for handle in next, asked do kind_of(handle) end
-  return { TOP = TOP, parent = parent, labels = labels, hits = hits, kinds = kinds, asked = asked }
-end
-
---- Paths ----------------------------------------------------------------------------------
-
--- How `child` is reached from `from` (a table, function or userdata), found again.
-local function find_step(from, child)
-  local t = type(from)
-  if getmetatable(from) == child and (t == "table" or t == "userdata") then
-    return step("metatable", "metatable")
-  end
-  if t == "table" then
-    for k, v in next, from do
-      if rawequal(v, child) then return step("index", index_text(k), k) end
-    end
-    for k in next, from do
-      if rawequal(k, child) then return step("key", "key " .. describe_value(k)) end
-    end
-  elseif t == "function" then
-    local i = 1
-    while true do
-      local name, v = getupvalue(from, i)
-      if name == nil then break end
-      if rawequal(v, child) then
-        if name == "" then
-          return step("upvalue", format("upvalue #%d of %s", i, describe_function(from)))
-        end
-        return step("upvalue", format("upvalue '%s' of %s", name, describe_function(from)))
-      end
-      i = i + 1
-    end
-    if debug_getfenv and rawequal(debug_getfenv(from), child) then
-      return step("environment", "environment of " .. describe_function(from))
-    end
-  elseif t == "userdata" then
-    local owner = id_of(from) and describe_value(from) or "userdata"
-    if MULTIPLE_USER_VALUES then
-      local n = 1
-      while true do
-        local v, ok = getuservalue(from, n)
-        if not ok then break end
-        if rawequal(v, child) then
-          local which = n == 1 and "user value" or format("user value #%d", n)
-          return step("user value", which .. " of " .. owner, id_of(from))
-        end
-        n = n + 1
-      end
-    elseif rawequal((getuservalue or debug_getfenv)(from), child) then
-      return step("user value", "user value of " .. owner, id_of(from))
-    end
-  end
-  return step("edge", "(reference)") -- not reached: the walk only follows edges listed here
-end
-
--- A path longer than this many steps shows its first and last KEPT_STEPS only: nobody reads
--- the middle of a linked list, and looking every step up again would take long.
-local MAX_STEPS, KEPT_STEPS = 60, 20
-
--- Root-first steps from the root to `obj`.
-local function steps_to(w, obj)
-  local chain = {}
-  while obj ~= w.TOP do
-    chain[#chain + 1] = obj
-    obj = w.parent[obj]
-  end
-  local n = #chain
-  local steps = {}
-  for i = n, 1, -1 do
-    local depth = n - i + 1
-    if n <= MAX_STEPS or depth <= KEPT_STEPS or depth > n - KEPT_STEPS then
-      local node = chain[i]
-      steps[#steps + 1] = w.labels[node] or find_step(chain[i + 1], node)
-    elseif depth == KEPT_STEPS + 1 then
-      steps[#steps + 1] = step("elided", format("... %d steps ...", n - 2 * KEPT_STEPS))
-    end
-  end
-  return steps
-end
+--- Rendering paths ------------------------------------------------------------------------
 
 -- Steps after which an index reads as Lua: `_G.cache[3]`, `... -> metatable.__index`.
-local GLUE = { index = true, metatable = true }
+local INDEX = { field = true, index = true }
+local GLUE = { field = true, index = true, metatable = true }
 local EXPRESSION_ROOTS = { _G = true, ["package.loaded"] = true, registry = true }
 
 -- Joins root-first steps into one line: index steps are glued to what Lua syntax can index,
@@ -452,7 +43,7 @@ local function render(steps)
   for i = 1, #steps do
     local s = steps[i]
     local text = s.text
-    if previous and s.kind == "index" and previous.kind == "user value" and previous.key and s.key == 1 then
+    if previous and INDEX[s.kind] and previous.kind == "user value" and previous.key and s.key == 1 then
       text = nil -- mlua keeps a Probe's user value at [1] of a table: "user value of Probe #5"
     elseif previous and s.kind == "upvalue" and previous.kind == "running" then
       parts[#parts] = nil -- the upvalue step names the running function already
@@ -461,7 +52,7 @@ local function render(steps)
     if text then
       if #parts == 0 then
         parts[1] = text
-      elseif s.kind == "index" and (GLUE[previous.kind]
+      elseif INDEX[s.kind] and (GLUE[previous.kind]
         or (previous.kind == "root" and EXPRESSION_ROOTS[previous.text])) then
         parts[#parts + 1] = text
       else
@@ -473,102 +64,300 @@ local function render(steps)
   return concat(parts)
 end
 
--- The paths of one object's handles of `kind` ("strong" or "weak"), sorted, and how many
--- distinct handles they reach.
-local function paths_of(w, id, kind)
-  local list, seen, handles, n = {}, {}, {}, 0
-  for _, hit in next, w.hits do
-    local from, handle, label = hit[1], hit[2], hit[3]
-    if w.kinds[handle] == kind and id_of(handle) == id then
-      local steps = from == w.TOP and {} or steps_to(w, from)
-      steps[#steps + 1] = label or find_step(from, handle)
-      local line = render(steps)
-      if not seen[line] then
-        seen[line] = true
-        list[#list + 1] = line
-      end
-      if not handles[handle] then
-        handles[handle] = true
-        n = n + 1
-      end
-    end
-  end
-  sort(list) -- paths from the same root side by side, and the same order on every run
-  for handle in next, w.asked do
-    if w.kinds[handle] == kind and id_of(handle) == id and not handles[handle] then
-      handles[handle] = true
-      n = n + 1
-    end
-  end
-  return list, n
-end
+--- Explaining -----------------------------------------------------------------------------
 
-local function plural(n, word)
-  return format("%d %s%s", n, word, n == 1 and "" or "s")
-end
+local CYCLE_ADVICE = {
+  probe = "p:unlink() breaks it",
+  host = "keep the value in the object's user value, or in a weak table, instead of a Rust field",
+}
 
--- The line for handles that the walk did not find.
-local UNREACHED = "%s that no root reaches (garbage not yet collected, or a stale stack slot)"
-
--- Explains the objects of `infos`: for each, {info, strong = paths, weak = paths}. One walk
--- serves them all. `asked`: the handles the caller passed (a set).
-local function explain(infos, asked)
-  local targets, any = {}, false
+-- What keeps each object of `infos` alive, from one walk. `asked`: the handles and values the
+-- caller passed (a set). `max_steps`: the longest path drawn in full. Returns one explanation
+-- per info: `{info, refs, ...}`, each ref `{handle or value, kind, linked, steps, line}`.
+local function explain(infos, asked, max_steps)
+  local ids, values, any = {}, {}, false
   for _, info in next, infos do
     if info.alive then
-      targets[info.id] = true
+      if info.kind == "lua value" then
+        -- A watched value by its id; a plain value (`info.value`, for rcprobe.census) by itself.
+        local v = info.value or value_of(info.id)
+        if v ~= nil then values[v] = info.id or info end
+      else
+        ids[info.id] = true
+      end
       any = true
     end
   end
-  local w = any and walk(targets, asked)
+  -- The owners of links are looked for too: a link whose owner only links reach is part of a
+  -- cycle through Rust.
+  for _, link in next, links_of() do
+    if link.owner and not ids[link.owner] then ids[link.owner] = "owner" end
+  end
+  local w = any and heap.walk({ ids = ids, values = values, asked = asked })
+
+  -- Every reference found, by the id of what it reaches.
+  local refs_of = {}
+  local owner_by_lua = {} -- owner id -> true when Lua's own roots reach one of its handles
+  local function add(id, ref)
+    local list = refs_of[id]
+    if not list then
+      list = {}
+      refs_of[id] = list
+    end
+    list[#list + 1] = ref
+  end
+  if w then
+    for _, hit in next, w.hits do
+      local from, to, label, linked = hit[1], hit[2], hit[3], hit[4]
+      local id, kind = values[to], "value"
+      if id == nil then
+        id, kind = handle_of(to)
+      end
+      if id ~= nil then
+        if ids[id] == "owner" then
+          if not linked and kind == "strong" then owner_by_lua[id] = true end
+        else
+          add(id, { target = to, from = from, label = label, kind = kind, linked = linked })
+        end
+      end
+    end
+  end
+  local link_owner = {}
+  for _, link in next, (w and w.links or {}) do link_owner[link.value] = link end
+
   local explained = {}
   for i, info in next, infos do
-    local strong, weak = {}, {}
-    if info.alive then
-      -- The walk allocates, so a collection may have run meanwhile: count again.
+    local e = { info = info, refs = {}, unsearched = w and w.unsearched }
+    if info.alive and info.id then
+      -- The walk allocates, so a collection may have run meanwhile: look again.
       local label = info.label
-      info = info_of(info.id)
-      info.label = info.label or label
+      e.info = info_of(info.id)
+      e.info.label = e.info.label or label
+      info = e.info
     end
     if info.alive then
-      if info.held > 0 then
-        strong[1] = format("rcprobe.hold: Rust keeps %s (rcprobe.release drops %s)",
-          plural(info.held, "strong reference"), info.held == 1 and "it" or "them")
-      end
-      local found, reached = paths_of(w, info.id, "strong")
-      local own_link = format("link of probe #%d", info.id)
-      for _, line in next, found do
-        if line:sub(1, #own_link) == own_link and not line:sub(#own_link + 1):find("^%d") then
-          line = line .. " (its own link: a cycle through Rust that no collection frees; p:unlink() breaks it)"
+      for _, ref in next, refs_of[info.id or info] or {} do
+        local steps = ref.from == w.TOP and {} or heap.steps_to(w, ref.from, max_steps)
+        steps[#steps + 1] = ref.label or heap.step_to(ref.from, ref.target)
+        ref.steps = steps
+        ref.line = render(steps)
+        -- A link root: whose link, and whether it closes a cycle through Rust.
+        local first = steps[1]
+        local link = first and first.kind == "link" and link_owner[first.object]
+        if link and link.owner and (link.owner == info.id or not owner_by_lua[link.owner]) then
+          ref.cycle = link.label and "host" or "probe"
+          ref.own = link.owner == info.id
         end
-        strong[#strong + 1] = line
-      end
-      local unreached = info.strong - info.held - reached
-      if unreached > 0 then
-        -- Garbage whose finalizer has not run yet, or a stale register below the top of a Lua
-        -- stack: the collector marks it, debug.getlocal cannot show it (LuaJIT keeps many).
-        strong[#strong + 1] = format(UNREACHED, plural(unreached, "Probe"))
-      end
-      local weak_found, weak_reached = paths_of(w, info.id, "weak")
-      for _, line in next, weak_found do weak[#weak + 1] = line end
-      if info.weak - weak_reached > 0 then
-        weak[#weak + 1] = format(UNREACHED, plural(info.weak - weak_reached, "WeakProbe"))
+        e.refs[#e.refs + 1] = ref
       end
     end
-    explained[i] = { info = info, strong = strong, weak = weak }
+    explained[i] = e
   end
-  return explained
+  return explained, w
+end
+
+-- The causes of an explanation: every strong reference accounted for.
+local function attribute(e)
+  local info = e.info
+  local counted = info.strong ~= nil
+  local causes = {
+    reachable = 0, unreached = 0, held = info.held or 0, linked = 0,
+    outside = counted and 0 or nil,
+    paths = { reachable = {}, linked = {}, weak = {} },
+  }
+  if not info.alive then return causes end
+  -- Handles (or, for a Lua value, references): reachable when one of their references is on
+  -- a path from Lua's own roots; linked when only Rust's links reach them.
+  local by_handle, order = {}, {}
+  local seen_line = {}
+  for _, ref in next, e.refs do
+    local list = ref.kind == "weak" and causes.paths.weak or ref.linked and causes.paths.linked
+      or causes.paths.reachable
+    local line = ref.line
+    if ref.cycle then
+      causes.cycle = causes.cycle or ref.cycle
+      if ref.own and ref.cycle == "probe" then
+        line = line .. " (its own link: a cycle through Rust that no collection frees; p:unlink() breaks it)"
+      else
+        line = line .. " (a cycle through Rust that Lua's collector cannot free: "
+          .. CYCLE_ADVICE[ref.cycle] .. ")"
+      end
+    end
+    if (ref.kind == "strong" or ref.kind == "value") and not seen_line[line] then
+      seen_line[line] = true
+      list[#list + 1] = line
+    elseif ref.kind == "weak" and not seen_line[line] then
+      seen_line[line] = true
+      list[#list + 1] = line
+    end
+    if ref.kind == "strong" then
+      local handle = ref.target
+      if by_handle[handle] == nil then order[#order + 1] = handle end
+      by_handle[handle] = (by_handle[handle] or ref.linked) and ref.linked
+    elseif ref.kind == "value" then
+      if ref.linked then causes.linked = causes.linked + 1 else causes.reachable = causes.reachable + 1 end
+    end
+  end
+  for _, handle in next, order do
+    if by_handle[handle] then causes.linked = causes.linked + 1 else causes.reachable = causes.reachable + 1 end
+  end
+  -- Handles the caller passed: the caller holds them.
+  for x in next, e.asked or {} do
+    if type(x) == "userdata" and by_handle[x] == nil then
+      local id, kind = handle_of(x)
+      if id == info.id and kind == "strong" then causes.reachable = causes.reachable + 1 end
+    end
+  end
+  for _, list in next, causes.paths do sort(list) end
+  if info.kind == "probe" then
+    -- Every strong reference to an object of rcprobe's own is a Probe or a hold.
+    causes.unreached = info.strong - causes.held - causes.reachable - causes.linked
+    if causes.unreached < 0 then causes.unreached = 0 end
+  elseif info.kind ~= "lua value" then
+    -- A host handle rcprobe has met, which no root reaches now, but which is not collected.
+    for handle, id in next, internal.met_handles() or {} do
+      if id == info.id and by_handle[handle] == nil and not (e.asked and e.asked[handle]) then
+        local _, kind = handle_of(handle)
+        if kind == "strong" then causes.unreached = causes.unreached + 1 end
+      end
+    end
+    if counted then
+      causes.outside = info.strong - causes.held - causes.reachable - causes.linked - causes.unreached
+      if causes.outside < 0 then causes.outside = 0 end
+    end
+  end
+  return causes
+end
+
+-- What the handles of an object are called, for the words.
+local HANDLE_WORD = { probe = "Probe", rc = "handle", tally = "handle", ["lua value"] = "reference" }
+
+-- The attribution as one line: "strong 2 = 1 outside Lua (...) + 1 unreached handle (...)".
+local function summary(info, causes, unsearched)
+  if not info.alive then return "dropped" end
+  local handle = HANDLE_WORD[info.kind]
+  local parts = {}
+  if causes.reachable > 0 then
+    parts[#parts + 1] = plural(causes.reachable, info.kind == "lua value" and "reference" or handle)
+      .. " reachable from Lua"
+  end
+  if causes.linked > 0 then
+    parts[#parts + 1] = plural(causes.linked, handle) .. " reached only through Rust's links"
+      .. (causes.cycle and " (a cycle through Rust)" or "")
+  end
+  if causes.held > 0 then
+    parts[#parts + 1] = format("%d held by Rust (rcprobe.hold)", causes.held)
+  end
+  if causes.unreached > 0 then
+    parts[#parts + 1] = format("%s (%s)", plural(causes.unreached, "unreached " .. handle),
+      unsearched and "not searched everywhere: see below"
+        or "the next full collection frees " .. (causes.unreached == 1 and "it" or "them")
+        .. ", unless Rust holds " .. (causes.unreached == 1 and "it" or "them")
+        .. " where Lua cannot look or a stale stack slot does")
+  end
+  if causes.outside and causes.outside > 0 then
+    parts[#parts + 1] = format("%d outside Lua (%s)", causes.outside,
+      "your own Rc, or a handle rcprobe has not met")
+  end
+  if info.strong ~= nil then
+    if #parts == 0 then return format("strong %d", info.strong) end
+    return format("strong %d = %s", info.strong, concat(parts, " + "))
+  end
+  if #parts == 0 and info.kind == "tally" then
+    return "no handle that a root reaches: it lives in Rust, outside Lua (or its handle is held by Rust "
+      .. "where Lua cannot look" .. (unsearched and ", or was not searched: see below)" or ")")
+  end
+  if #parts == 0 then
+    return "no root that rcprobe can see reaches it: " .. (unsearched and "not searched everywhere: see below"
+      or "the next full collection frees it, unless Rust holds it (an mlua value rcprobe was not "
+      .. "told of) or a stale stack slot does")
+  end
+  return concat(parts, " + ")
+end
+
+-- The verdict: the one cause that decides, in a word.
+local function verdict(info, causes, unsearched)
+  if not info.alive then return "dropped" end
+  if causes.reachable > 0 then return "reachable" end
+  if causes.cycle then return "cycle through Rust" end
+  if causes.held > 0 then return "held" end
+  if causes.linked > 0 then return "linked" end
+  if causes.outside and causes.outside > 0 then return "outside" end
+  if info.kind == "tally" and causes.unreached == 0 then return "outside" end -- a value in Rust
+  if unsearched then return "unknown" end
+  return "unreached"
 end
 
 --- Public API -----------------------------------------------------------------------------
 
+-- The arguments of a call as infos, and the set of what the caller passed.
+local function read_targets(name, first_arg, ...)
+  local infos, asked = {}, {}
+  for i = 1, select("#", ...) do
+    local x = select(i, ...)
+    infos[i] = target.info(x, first_arg + i - 1, name, 3)
+    if type(x) ~= "number" then asked[x] = true end
+  end
+  return infos, asked
+end
+
+-- The lines of `to` for one explanation.
+local function to_lines(e, causes)
+  local info, lines = e.info, {}
+  if not info.alive then return lines end
+  if causes.held > 0 then
+    lines[1] = format("rcprobe.hold: Rust keeps %s (rcprobe.release drops %s)",
+      plural(causes.held, "strong reference"), causes.held == 1 and "it" or "them")
+  end
+  for _, line in next, causes.paths.reachable do lines[#lines + 1] = line end
+  for _, line in next, causes.paths.linked do lines[#lines + 1] = line end
+  local handle = info.kind == "probe" and "Probe" or "handle"
+  if causes.unreached > 0 then
+    lines[#lines + 1] = format("%s that no root reaches (%s)", plural(causes.unreached, handle),
+      e.unsearched and "locals, upvalues and the registry were not searched"
+      or "garbage not yet collected, a stale stack slot, or held by Rust where Lua cannot look")
+  end
+  if causes.outside and causes.outside > 0 then
+    lines[#lines + 1] = format("outside Lua: %s (your own Rc clones, or handles rcprobe has not met)",
+      plural(causes.outside, "strong reference"))
+  end
+  if #lines == 0 then
+    -- Nothing found: say so, rather than an empty list that reads as "dropped".
+    lines[1] = info.kind == "tally" and "no handle that a root reaches: it lives in Rust, outside Lua"
+      or "no root that rcprobe can see reaches it (garbage not yet collected, a stale stack slot, or "
+      .. "held by Rust where Lua cannot look)"
+  end
+  return lines
+end
+
 --- Paths from the roots to everything that keeps x's object alive (x: a Probe, WeakProbe,
---- LentProbe or id): one string per reference to one of its open Probes, one for Rust's holds
---- (it says `rcprobe.hold`), one for Probes that no root reaches (garbage the collector has
---- not freed yet, or stale stack slots that Lua's debug library cannot show). `{}` once the
---- object is dropped.
+--- LentProbe, host handle, id, or a watched value): one string per reference to one of its
+--- handles (to the value itself, for a watched value), one for Rust's holds (it says
+--- `rcprobe.hold`), one for handles that no root reaches, one for references outside Lua. `{}`
+--- once the object is dropped.
 function paths.to(x)
-  return explain({ target.info(x, 1, "to", 2) }, { [x] = type(x) == "userdata" or nil })[1].strong
+  local infos, asked = read_targets("to", 1, x)
+  local e = explain(infos, asked)[1]
+  e.asked = asked
+  return to_lines(e, attribute(e))
+end
+
+--- Every strong reference to x's object accounted for, cause by cause: a table
+--- `{id, label, kind, strong, reachable, unreached, held, linked, outside, paths, verdict,
+--- summary, unsearched}`. `strong` and `outside` are nil for objects without reference counts
+--- (tallies, watched values); `paths.reachable`, `paths.linked` and `paths.weak` list the paths.
+function paths.why(x)
+  local infos, asked = read_targets("why", 1, x)
+  local e = explain(infos, asked)[1]
+  e.asked = asked
+  local info, causes = e.info, attribute(e)
+  return {
+    id = info.id, label = info.label, kind = info.kind, alive = info.alive, strong = info.strong,
+    reachable = causes.reachable, unreached = causes.unreached, held = causes.held,
+    linked = causes.linked, outside = causes.outside, cycle = causes.cycle ~= nil,
+    paths = causes.paths, verdict = verdict(info, causes, e.unsearched),
+    summary = summary(info, causes, e.unsearched), unsearched = e.unsearched,
+  }
 end
 
 local MAX_SHOWN = 10
@@ -584,29 +373,279 @@ local function append_list(lines, title, list)
   end
 end
 
---- A readable account of each argument's object (Probe, WeakProbe, LentProbe or id): its
---- name, counts, Rust's holds and link, then the paths that keep it alive and the paths to its
---- WeakProbes. rcprobe.luassert prints it when an assertion fails. One walk serves all.
+local KIND_WORDS = { tally = "counted by a Tally", ["lua value"] = "a watched Lua value" }
+
+--- A readable account of each argument's object: its name, counts, Rust's holds and link,
+--- where its strong references are (`why`), then the paths that keep it alive and the paths to
+--- its WeakProbes. rcprobe.luassert prints it when an assertion fails. One walk serves all.
 function paths.report(...)
-  local infos, asked = {}, {}
-  for i = 1, select("#", ...) do
-    local x = select(i, ...)
-    infos[i] = target.info(x, i, "report", 2)
-    if type(x) == "userdata" then asked[x] = true end
-  end
+  local infos, asked = read_targets("report", 1, ...)
   local lines = {}
-  for _, e in next, explain(infos, asked) do
+  for _, e in next, (explain(infos, asked)) do
+    e.asked = asked
     local info = e.info
-    if info.alive then
-      lines[#lines + 1] = format("%s: strong %d, weak %d, Rust holds %d, %s", target.name(info),
-        info.strong, info.weak, info.held, info.linked and "links a Lua value (p:link)" or "no link")
-      append_list(lines, "kept alive by:", e.strong)
-      append_list(lines, "weak references from:", e.weak)
-    else
+    if not info.alive then
       lines[#lines + 1] = format("%s: dropped", target.name(info))
+    else
+      local causes = attribute(e)
+      if info.strong ~= nil then
+        lines[#lines + 1] = format("%s: strong %d, weak %d, Rust holds %d, %s", target.name(info),
+          info.strong, info.weak, info.held, info.linked and "links a Lua value" or "no link")
+      else
+        lines[#lines + 1] = format("%s (%s): alive, %s", target.name(info), KIND_WORDS[info.kind],
+          info.linked and "links a Lua value" or "no link")
+      end
+      lines[#lines + 1] = "  why: " .. summary(info, causes, e.unsearched)
+      local kept = to_lines(e, causes)
+      append_list(lines, "kept alive by:", kept)
+      append_list(lines, "weak references from:", causes.paths.weak)
+      if e.unsearched then lines[#lines + 1] = "  not searched: " .. e.unsearched end
     end
   end
   return concat(lines, "\n")
+end
+
+--- The paths to each of `values` (plain Lua values, watched or not), after one walk: a list of
+--- lists of strings, in the order of `values`. For rcprobe.census, which explains what grew.
+--- Internal: not part of the API.
+function paths._to_values(values)
+  local infos = {}
+  for i, v in next, values do infos[i] = { kind = "lua value", alive = true, value = v, held = 0 } end
+  local lists = {}
+  for i, e in next, (explain(infos, {})) do
+    local found = attribute(e).paths
+    lists[i] = found.reachable
+    for _, line in next, found.linked do lists[i][#lists[i] + 1] = line end
+  end
+  return lists
+end
+
+--- The graph ------------------------------------------------------------------------------
+
+local OPTIONS = { depth = true, nodes = true }
+
+-- The targets and options of graph() and dot(): the last argument is the options when it is
+-- a table without a metatable that rcprobe does not watch.
+local function graph_arguments(name, ...)
+  local n = select("#", ...)
+  local last = n > 0 and select(n, ...) or nil
+  local opts = {}
+  if type(last) == "table" and getmetatable(last) == nil and internal.watched_id(last) == nil then
+    opts, n = last, n - 1
+    for k, v in pairs(opts) do
+      if not OPTIONS[k] then
+        error(format("bad argument #%d to '%s' (unknown option '%s')", n + 1, name, tostring(k)), 3)
+      end
+      if type(v) ~= "number" or v < 1 or v ~= math.floor(v) then
+        error(format("bad argument #%d to '%s' (option '%s': positive integer expected, got %s)",
+          n + 1, name, k, type(v) == "number" and tostring(v) or type(v)), 3)
+      end
+    end
+  end
+  if n == 0 then error(format("bad argument #1 to '%s' (%s)", name,
+    "Probe, WeakProbe, id or watched value expected, got no value"), 3) end
+  local infos, asked = {}, {}
+  for i = 1, n do
+    local x = select(i, ...)
+    infos[i] = target.info(x, i, name, 2)
+    if type(x) ~= "number" then asked[x] = true end
+  end
+  return infos, asked, opts
+end
+
+local DEFAULT_DEPTH, DEFAULT_NODES = 60, 500
+
+-- The kind of node for a Lua value met on a path.
+local function node_kind(v)
+  local t = type(v)
+  if t == "userdata" and handle_of(v) then return "handle" end
+  return t
+end
+
+local function node_label(v)
+  local t = type(v)
+  if t == "thread" then return "coroutine" end
+  if t == "table" then
+    local name = heap.type_name(v)
+    return name and "table " .. name or "table"
+  end
+  return heap.describe_value(v)
+end
+
+-- Builds the graph of `explained` (see paths.graph).
+local function build_graph(explained, opts)
+  local max_nodes = opts.nodes or DEFAULT_NODES
+  local graph = { nodes = {}, edges = {}, targets = {}, cut = nil }
+  local node_of, edge_of = {}, {}
+  local cut_paths = 0
+
+  -- The node of `key` (a Lua value met on a path, or a string), made with `fields` if new.
+  local function node(key, fields)
+    local n = node_of[key]
+    if not n then
+      n = fields
+      n.id = #graph.nodes + 1
+      graph.nodes[n.id] = n
+      node_of[key] = n
+    end
+    return n
+  end
+  local function edge(from, to, kind, label, rust)
+    local key = from.id .. ">" .. to.id .. ">" .. kind .. ">" .. (label or "")
+    local e = edge_of[key]
+    if not e then
+      e = { from = from.id, to = to.id, kind = kind, label = label, rust = rust or nil }
+      graph.edges[#graph.edges + 1] = e
+      edge_of[key] = e
+    end
+    return e
+  end
+
+  for _, e in next, explained do
+    local info = e.info
+    local causes = attribute(e)
+    local t = { id = info.id, label = info.label, kind = info.kind, alive = info.alive, name = target.name(info),
+      verdict = verdict(info, causes, e.unsearched), summary = summary(info, causes, e.unsearched) }
+    graph.targets[#graph.targets + 1] = t
+    graph.unsearched = graph.unsearched or e.unsearched
+    -- The object: a watched value is its own node; another object gets a node of its own, which
+    -- its handles point to.
+    local v = info.kind == "lua value" and info.alive and value_of(info.id)
+    local object = node(v or ("object " .. info.id), { kind = "target", label = t.name, target = info.id })
+    t.node = object.id
+    -- References in the order of their lines, so that the same heap gives the same graph.
+    local refs = {}
+    for _, ref in next, e.refs do refs[#refs + 1] = ref end
+    sort(refs, function(a, b) return a.line < b.line end)
+    for _, ref in next, refs do
+      if #graph.nodes >= max_nodes then
+        cut_paths = cut_paths + 1
+      else
+        local steps, previous, chain = ref.steps, nil, {}
+        for i, s in next, steps do
+          local this
+          if s.kind == "elided" then
+            this = node({}, { kind = "elided", label = s.text })
+          else
+            local value = s.object
+            if value == nil and i == #steps then value = ref.target end
+            if i == 1 and s.kind ~= "link" then
+              this = node(value, { kind = "root", label = s.text })
+            else
+              this = node(value, { kind = node_kind(value), label = node_label(value) })
+            end
+            if i == 1 and s.kind == "link" then
+              local rust = node("rust " .. s.text, { kind = "rust", label = s.text })
+              chain[#chain + 1] = edge(rust, this, "link", nil, true)
+            end
+          end
+          if previous then chain[#chain + 1] = edge(previous, this, s.kind, s.text) end
+          previous = this
+        end
+        if ref.kind ~= "value" then
+          -- A handle holds the object from Rust: strong or weak.
+          chain[#chain + 1] = edge(previous, object, ref.kind == "weak" and "weak" or "strong", nil, true)
+        end
+        if ref.cycle then
+          graph.cycle, t.cycle = true, true
+          for _, c in next, chain do c.cycle = true end
+        end
+      end
+    end
+    -- What no path shows: Rust's holds, unreached handles, references outside Lua.
+    if info.alive then
+      if causes.held > 0 then
+        edge(node("rcprobe.hold", { kind = "rust", label = "rcprobe.hold" }), object, "hold",
+          plural(causes.held, "strong reference"), true)
+      end
+      if causes.unreached > 0 then
+        edge(node("unreached " .. info.id, { kind = "unreached",
+          label = plural(causes.unreached, "unreached " .. (HANDLE_WORD[info.kind] or "handle")) }),
+          object, "unreached", nil, true)
+      end
+      if causes.outside and causes.outside > 0 then
+        edge(node("outside", { kind = "outside", label = "outside Lua" }), object, "outside",
+          plural(causes.outside, "strong reference"), true)
+      end
+    end
+  end
+  if cut_paths > 0 then
+    graph.cut = { paths = cut_paths, nodes = max_nodes }
+  end
+  return graph
+end
+
+--- The retainer graph of one or more objects (anything `paths.to` accepts): `{nodes, edges,
+--- targets, cut, cycle, unsearched}`. Nodes are `{id, kind, label, target}` with kind "root",
+--- "rust" (a Lua value Rust holds through a link, or rcprobe.hold), "table", "function",
+--- "thread", "userdata", "handle", "target" (the object), "unreached", "outside" or "elided";
+--- edges are `{from, to, kind, label, rust}` with the kinds of path steps ("field", "index",
+--- "key", "metatable", "upvalue", "environment", "user value", "local", "running", "link")
+--- and, for what Rust holds, "strong", "weak", "hold", "unreached" and "outside" (`rust = true`).
+--- A last argument that is a plain table (no metatable, not watched) holds the options: `depth`
+--- (longest path drawn in full, default 60) and `nodes` (default 500); `cut` says what was left
+--- out.
+function paths.graph(...)
+  local infos, asked, opts = graph_arguments("graph", ...)
+  local explained = explain(infos, asked, opts.depth or DEFAULT_DEPTH)
+  for _, e in next, explained do e.asked = asked end
+  return build_graph(explained, opts)
+end
+
+--- DOT ------------------------------------------------------------------------------------
+
+local function quote(text)
+  return '"' .. tostring(text):gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", "\\n") .. '"'
+end
+
+local NODE_STYLE = {
+  root = 'shape=box, style="rounded,filled", fillcolor="#e8eef7"',
+  rust = 'shape=box, style="rounded,filled,dashed", fillcolor="#fbe3d6", color="#b7410e"',
+  target = 'shape=box, style="filled,bold", fillcolor="#ffd7d7", penwidth=2',
+  handle = 'shape=box, style=filled, fillcolor="#fff4c2"',
+  unreached = 'shape=box, style="dashed", color="#888888", fontcolor="#555555"',
+  outside = 'shape=box, style="rounded,dashed", color="#b7410e"',
+  elided = "shape=plaintext",
+}
+
+--- The graph of `paths.graph(...)` as Graphviz DOT text: the objects highlighted, what Rust
+--- holds drawn dashed in rust colour, a cycle through Rust marked in red. The same heap gives
+--- the same text.
+function paths.dot(...)
+  local infos, asked, opts = graph_arguments("dot", ...)
+  local explained = explain(infos, asked, opts.depth or DEFAULT_DEPTH)
+  for _, e in next, explained do e.asked = asked end
+  local graph = build_graph(explained, opts)
+  local out = {
+    "digraph rcprobe {",
+    '  rankdir=LR; node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
+  }
+  local notes = {}
+  for _, t in next, graph.targets do notes[#notes + 1] = t.name .. ": " .. t.summary end
+  if graph.cycle then notes[#notes + 1] = "red: a cycle through Rust that Lua's collector cannot free" end
+  if graph.cut then
+    notes[#notes + 1] = format("%d more paths not drawn (nodes = %d)", graph.cut.paths, graph.cut.nodes)
+  end
+  if graph.unsearched then notes[#notes + 1] = "not searched: " .. graph.unsearched end
+  out[#out + 1] = "  labelloc=b; labeljust=l; label=" .. quote(concat(notes, "\n")) .. ";"
+  for _, n in next, graph.nodes do
+    local style = NODE_STYLE[n.kind] or 'shape=box, style=rounded'
+    out[#out + 1] = format("  n%d [label=%s, %s];", n.id, quote(n.label), style)
+  end
+  for _, e in next, graph.edges do
+    local attrs = {}
+    if e.label then attrs[#attrs + 1] = "label=" .. quote(e.label) end
+    if e.rust then attrs[#attrs + 1] = "style=dashed" end
+    if e.cycle then
+      attrs[#attrs + 1] = 'color="#d00000", fontcolor="#d00000", penwidth=2'
+    elseif e.rust then
+      attrs[#attrs + 1] = 'color="#b7410e", fontcolor="#b7410e"'
+    end
+    out[#out + 1] = format("  n%d -> n%d%s;", e.from, e.to,
+      #attrs > 0 and " [" .. concat(attrs, ", ") .. "]" or "")
+  end
+  out[#out + 1] = "}"
+  return concat(out, "\n") .. "\n"
 end
 
 return paths

@@ -28,7 +28,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use mlua::{AnyUserData, Lua, Result as LuaResult, Value as LuaValue, WeakLua};
+use mlua::{AnyUserData, Lua, Result as LuaResult, Table, Value as LuaValue, WeakLua};
 use once_cell::unsync::OnceCell;
 
 use self::handles::{HandleTypes, Held, Reader};
@@ -47,6 +47,10 @@ pub(crate) struct Ledger {
     /// Created on the first `watch`.
     watched: OnceCell<Watched>,
     handle_types: RefCell<HandleTypes>,
+    /// Host handles rcprobe has met (`{[handle] = id}`, weak keys): one that no root reaches
+    /// any more but that is not yet collected is an unreached handle, not a reference outside
+    /// Lua. Created on the first host handle met.
+    met: OnceCell<Table>,
 }
 
 #[derive(Default)]
@@ -148,6 +152,7 @@ impl Ledger {
             links: Links::new(lua),
             watched: OnceCell::new(),
             handle_types: RefCell::default(),
+            met: OnceCell::new(),
         })
     }
 
@@ -402,6 +407,18 @@ impl Ledger {
         books.labels.find(label).map_or_else(Stats::default, |label| *books.labels.stats(label))
     }
 
+    /// How many objects of each label are alive, for the labels with any.
+    pub(crate) fn alive_by_label(&self) -> Vec<(Vec<u8>, u64)> {
+        self.sweep();
+        let books = self.books.borrow();
+        books
+            .labels
+            .all()
+            .filter(|(_, stats)| stats.alive() > 0)
+            .map(|(name, stats)| (name.to_vec(), stats.alive()))
+            .collect()
+    }
+
     /// Ids of live objects (with this label, if given), ascending.
     pub(crate) fn live(&self, label: Option<&[u8]>) -> Vec<Id> {
         self.sweep();
@@ -455,10 +472,30 @@ impl Ledger {
             return None;
         }
         let reader = self.handle_types.borrow().reader(ud.type_id()?)?;
-        match reader(ud)? {
-            Held::Rc(address) => self.tracked_id(address),
-            Held::Tally(id) => Some(id),
+        let id = match reader(ud)? {
+            Held::Rc(address) => self.tracked_id(address)?,
+            Held::Tally(id) => id,
+        };
+        self.meet(ud, id);
+        Some(id)
+    }
+
+    /// Remembers a host handle, weakly. Never in a finalizer: this may allocate.
+    fn meet(&self, ud: &AnyUserData, id: Id) {
+        let Some(lua) = self.lua.try_upgrade() else { return };
+        let met = self.met.get_or_try_init(|| {
+            let table = lua.create_table()?;
+            table.set_metatable(Some(lua.create_table_from([("__mode", "k")])?))?;
+            Ok::<_, mlua::Error>(table)
+        });
+        if let Ok(met) = met {
+            let _ = met.raw_set(ud, id); // out of memory: the handle is merely not remembered
         }
+    }
+
+    /// The host handles rcprobe has met, `{[handle] = id}` (weak keys), if any.
+    pub(crate) fn met_handles(&self) -> Option<Table> {
+        self.met.get().cloned()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use mlua::{Lua, Result as LuaResult, Table, Value as LuaValue};
+use mlua::{AnyUserData, Function, Lua, Result as LuaResult, Table, Value as LuaValue};
 
 use crate::ledger::Ledger;
 use crate::lua::lend::LentProbe;
@@ -56,5 +56,40 @@ pub(crate) fn functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
             Ok(found.map_or((None, None), |(id, kind)| (Some(id), Some(kind))))
         })?,
     )?;
+    // `{[label] = alive}` for the labels with live objects (rcprobe.census).
+    let l = Rc::clone(ledger);
+    functions.set(
+        "alive_by_label",
+        lua.create_function(move |lua, ()| {
+            let counts = lua.create_table()?;
+            for (label, alive) in l.alive_by_label() {
+                counts.raw_set(lua.create_string(label)?, alive)?;
+            }
+            Ok(counts)
+        })?,
+    )?;
+    // The host handles rcprobe has met, `{[handle] = id}` with weak keys (nil before the first).
+    let l = Rc::clone(ledger);
+    functions.set("met_handles", lua.create_function(move |_, ()| Ok(l.met_handles()))?)?;
+    // Without the debug library, what a walk needs to know of functions and userdata:
+    // `{what, short_src, linedefined}` of a function (lua_getinfo needs no library), the
+    // `__name` of a userdata (its metatable is hidden from Lua code), and its user value.
+    functions.set(
+        "function_info",
+        lua.create_function(|lua, f: Function| {
+            let info = f.info();
+            let table = lua.create_table_with_capacity(0, 3)?;
+            table.raw_set("what", info.what)?;
+            table.raw_set("short_src", info.short_src)?;
+            table.raw_set("linedefined", info.line_defined)?;
+            Ok(table)
+        })?,
+    )?;
+    functions.set(
+        "type_name",
+        lua.create_function(|_, ud: AnyUserData| Ok(ud.type_name().ok().filter(|name| name != "userdata")))?,
+    )?;
+    functions
+        .set("user_value", lua.create_function(|_, ud: AnyUserData| Ok(ud.user_value::<LuaValue>().ok()))?)?;
     Ok(functions)
 }
