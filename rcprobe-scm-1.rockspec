@@ -35,6 +35,8 @@ cp "target/$FEATURE/release/librcprobe.so" build/rock/rcprobe.so
          rcprobe = "build/rock/rcprobe.so",
       },
       lua = {
+         ["rcprobe.census"] = "lua/rcprobe/census.lua",
+         ["rcprobe.heap"] = "lua/rcprobe/heap.lua",
          ["rcprobe.luassert"] = "lua/rcprobe/luassert.lua",
          ["rcprobe.paths"] = "lua/rcprobe/paths.lua",
          ["rcprobe.target"] = "lua/rcprobe/target.lua",

@@ -49,6 +49,7 @@ describe("rcprobe.luassert", function()
       assert.are.equal(lines(
         ('Expected the strong count of object #%d "session" to be 1, but it is 2.'):format(id),
         ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
         "    _G.rcprobe_sessions[2]"
@@ -63,7 +64,8 @@ describe("rcprobe.luassert", function()
       helper.collect() -- the parked Probe is garbage until then
       assert.are.equal(lines(
         ('Expected the strong count of object #%d "held" to be 0, but it is 1.'):format(id),
-        ('object #%d "held": strong 1, weak 0, Rust holds 1, links a Lua value (p:link)'):format(id),
+        ('object #%d "held": strong 1, weak 0, Rust holds 1, links a Lua value'):format(id),
+        "  why: strong 1 = 1 held by Rust (rcprobe.hold)",
         "  kept alive by:",
         "    rcprobe.hold: Rust keeps 1 strong reference (rcprobe.release drops it)"
       ), failure(function() assert.strong_count(0, id) end))
@@ -76,6 +78,7 @@ describe("rcprobe.luassert", function()
       assert.are.equal(lines(
         ('Expected the strong count of object #%d "session" not to be 2, but it is 2.'):format(id),
         ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
         "    _G.rcprobe_sessions[2]"
@@ -92,7 +95,7 @@ describe("rcprobe.luassert", function()
       assert.has_error(function() assert.strong_count("1", rcprobe.new()) end,
         "bad argument #1 to 'strong_count' (number expected, got string)")
       assert.has_error(function() assert.strong_count(1, "p") end,
-        "bad argument #2 to 'strong_count' (Probe, WeakProbe or id expected, got string)")
+        "bad argument #2 to 'strong_count' (Probe, WeakProbe, id or watched value expected, got string)")
       assert.has_error(function() assert.strong_count(1, 1e9) end,
         "bad argument #2 to 'strong_count' (no object #1000000000 in this Lua state)")
     end)
@@ -115,6 +118,7 @@ describe("rcprobe.luassert", function()
       assert.are.equal(lines(
         ('Expected the weak count of object #%d "session" to be 0, but it is 1.'):format(id),
         ('object #%d "session": strong 1, weak 1, Rust holds 0, no link'):format(id),
+        "  why: strong 1 = 1 Probe reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
         "  weak references from:",
@@ -127,7 +131,7 @@ describe("rcprobe.luassert", function()
 
     it("refuses what strong_count refuses", function()
       assert.has_error(function() assert.weak_count(0, {}) end,
-        "bad argument #2 to 'weak_count' (Probe, WeakProbe or id expected, got table)")
+        "bad argument #2 to 'weak_count' (this table is not watched: rcprobe.watch(v) it first)")
     end)
   end)
 
@@ -154,6 +158,7 @@ describe("rcprobe.luassert", function()
       assert.are.equal(lines(
         ('Expected object #%d "session" not to be alive, but it is.'):format(id),
         ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
         "    _G.rcprobe_sessions[2]"
@@ -169,7 +174,7 @@ describe("rcprobe.luassert", function()
 
     it("refuses what is not a Probe, a WeakProbe or an id", function()
       assert.has_error(function() assert.alive(true) end,
-        "bad argument #1 to 'alive' (Probe, WeakProbe or id expected, got boolean)")
+        "bad argument #1 to 'alive' (Probe, WeakProbe, id or watched value expected, got boolean)")
     end)
 
     it("raises misuse at the line of the assertion, in each form, as the other assertions do", function()
@@ -198,6 +203,7 @@ describe("rcprobe.luassert", function()
       assert.are.equal(lines(
         ('Expected object #%d "session" to be dropped, but it is alive.'):format(id),
         ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
         "    _G.rcprobe_sessions[2]"
@@ -223,9 +229,10 @@ describe("rcprobe.luassert", function()
       local id = parked(function(p) p:link({ p }) end, "cycle")
       assert.are.equal(lines(
         ('Expected object #%d "cycle" to be collectable, but it survived rcprobe.full_gc().'):format(id),
-        ('object #%d "cycle": strong 1, weak 0, Rust holds 0, links a Lua value (p:link)'):format(id),
+        ('object #%d "cycle": strong 1, weak 0, Rust holds 0, links a Lua value'):format(id),
+        "  why: strong 1 = 1 Probe reached only through Rust's links (a cycle through Rust)",
         "  kept alive by:",
-        ('    link of probe #%d "cycle" -> [1] (its own link: a cycle through Rust that no collection frees; '
+        ('    Rust: link of probe #%d "cycle" -> [1] (its own link: a cycle through Rust that no collection frees; '
           .. "p:unlink() breaks it)"):format(id)
       ), failure(function() assert.collectable(id) end))
       rcprobe.links()[id][1]:unlink()
@@ -287,9 +294,11 @@ describe("rcprobe.luassert", function()
         "Expected the function to leave nothing alive, but 2 objects of the 3 it created outlived it and "
           .. "rcprobe.full_gc():",
         ('object #%d "session": strong 1, weak 0, Rust holds 0, no link'):format(ids[1]),
+        "  why: strong 1 = 1 Probe reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
         ('object #%d "held": strong 1, weak 0, Rust holds 1, no link'):format(ids[2]),
+        "  why: strong 1 = 1 held by Rust (rcprobe.hold)",
         "  kept alive by:",
         "    rcprobe.hold: Rust keeps 1 strong reference (rcprobe.release drops it)"
       ), message)
@@ -314,6 +323,46 @@ describe("rcprobe.luassert", function()
     it("refuses something that cannot be called", function()
       assert.has_error(function() assert.no_leaks(42) end,
         "bad argument #1 to 'no_leaks' (function expected, got number)")
+    end)
+  end)
+
+  describe("assert.no_growth(fn [, opts])", function()
+    after_each(function() _G.rcprobe_growing = nil end)
+
+    it("passes for a cache filled once, and fails for one that grows every call, with the paths", function()
+      _G.rcprobe_growing = {}
+      assert.no_growth(function()
+        if #_G.rcprobe_growing == 0 then _G.rcprobe_growing[1] = rcprobe.new(nil, { label = "once" }) end
+      end)
+      local message = failure(function()
+        assert.no_growth(function()
+          _G.rcprobe_growing[#_G.rcprobe_growing + 1] = rcprobe.new(nil, { label = "every" })
+        end, { warmup = 1, runs = 3 })
+      end)
+      local found = {}
+      for line in message:gmatch("[^\n]+") do found[#found + 1] = line end
+      assert.are.equal("Expected the function to grow nothing over 3 runs (after 1 warm-up run), but these grew in "
+        .. "every run (with the paths of new objects):", found[1])
+      -- mlua gives each userdata a table of its own on 5.1 and LuaJIT: type:table grows there too.
+      for _, line in ipairs({ "  label:every: +1 +1 +1", "  name:Probe: +1 +1 +1", "    _G.rcprobe_growing[5]",
+        "  type:userdata: +1 +1 +1" }) do
+        assert.is_true(helper.contains(found, line), line)
+      end
+    end)
+
+    it("in the negative form, fails when nothing grows", function()
+      assert.are.equal("Expected the function to grow something in every one of 2 runs (after 0 warm-up runs), "
+        .. "but nothing did.",
+        failure(function() assert.is_not.no_growth(function() end, { warmup = 0, runs = 2 }) end))
+    end)
+
+    it("refuses what rcprobe.growth() refuses, naming itself, at the line of the assertion", function()
+      assert.has_error(function() assert.no_growth(42) end,
+        "bad argument #1 to 'no_growth' (function expected, got number)")
+      assert.has_error(function() assert.no_growth(function() end, { runs = -1 }) end,
+        "bad argument #2 to 'no_growth' (option 'runs': positive integer expected, got -1)")
+      assert.are.equal(helper.lines_of_error(function() assert.no_growth(42) end))
+      assert.are.equal(helper.lines_of_error(function() assert.no_growth(print, { x = 1 }) end))
     end)
   end)
 end)

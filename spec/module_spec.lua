@@ -36,7 +36,7 @@ describe("require('rcprobe')", function()
     end
     table.sort(names)
     assert.are.same({
-      "full_gc", "hold", "id_of", "info", "is_alive", "leaks", "lend", "links", "live", "new",
+      "census", "full_gc", "growth", "hold", "id_of", "info", "is_alive", "leaks", "lend", "links", "live", "new",
       "pass", "release", "stats", "strong_count", "watch", "weak_count",
     }, names)
   end)

@@ -54,9 +54,11 @@ macro_rules! specs {
 // Every spec file but example_spec, which starts an interpreter process, and types_spec,
 // which checks what the installed rock ships.
 specs!(
+    census_spec,
     counts_spec,
     errors_spec,
     full_gc_spec,
+    graph_spec,
     holds_spec,
     info_spec,
     leaks_spec,
@@ -74,6 +76,7 @@ specs!(
     stats_spec,
     watch_spec,
     weak_probe_spec,
+    why_spec,
 );
 
 #[test]

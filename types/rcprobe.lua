@@ -39,6 +39,19 @@
 ---@field held integer
 ---@field linked boolean
 
+---@class rcprobe.GrowthOptions
+---@field warmup? integer calls before counting (default 2)
+---@field runs? integer counted calls (default 5); a key grows only when every one grew it
+---@field heap? boolean false counts rcprobe's labels only, without walking the heap
+
+---@class rcprobe.Growth
+---@field changes table<string, integer[]> per census key that changed, its change in each counted run
+---@field grown string[] the keys that grew in every counted run, sorted
+---@field grows boolean whether any key grew in every counted run
+---@field paths table<string, string[]> for each grown key, the paths to a few of its new objects
+---@field warmup integer
+---@field runs integer
+
 ---@class rcprobe.Stats
 ---@field created integer
 ---@field dropped integer
@@ -218,6 +231,20 @@ function rcprobe.info(x) end
 ---A new table of every link, by object id.
 ---@return table<integer, any>
 function rcprobe.links() end
+
+---The live objects of this state, counted: `{["type:table"] = n, ["name:Probe"] = n,
+---["label:session"] = n, ...}` by Lua type, by metatable `__name`, and by rcprobe label. It
+---walks the heap from its roots (so it counts what is reachable: collect first).
+---@param opts? {heap?: boolean} heap = false: rcprobe's labels only, without a walk
+---@return table<string, integer>
+function rcprobe.census(opts) end
+
+---Calls fn `warmup` times, then `runs` times, with a full collection after each, and returns
+---what the census says changed in each counted run; a key grows only when every run grew it.
+---@param fn function
+---@param opts? rcprobe.GrowthOptions
+---@return rcprobe.Growth
+function rcprobe.growth(fn, opts) end
 
 ---Gives a collectable Lua value (table, function, coroutine, userdata) an id that is alive
 ---until a collection finds the value unreachable. Watching never keeps it alive; watching it

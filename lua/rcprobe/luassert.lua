@@ -8,8 +8,10 @@
 --   assert.dropped(x)           it is dropped now (no collection runs)
 --   assert.collectable(x)       rcprobe.full_gc() drops it; x is an id or a WeakProbe
 --   assert.no_leaks(fn, ...)    rcprobe.leaks(fn, ...) is empty
+--   assert.no_growth(fn, opts)  rcprobe.growth(fn, opts) finds nothing that grew in every run
 --
--- x is a Probe, a WeakProbe, a LentProbe or an object id. Each works with luassert's
+-- x is a Probe, a WeakProbe, a LentProbe, a host handle, an object id or a watched Lua value
+-- (the count assertions refuse tallies and Lua values: they have no reference count). Each works with luassert's
 -- modifiers (`assert.is_not.alive(x)`, `assert.are_not.strong_count(1, x)`), and all but
 -- no_leaks take a failure message as their last argument. A failure names the object, its
 -- counts, Rust's holds and link, and the reference paths that keep it alive (rcprobe.paths).
@@ -70,6 +72,10 @@ local function count_assertion(which)
       bad_argument(level, 1, name, "number expected, got " .. type(expected))
     end
     local info = target.info(x, 2, name, level + 1)
+    if info.strong == nil then
+      bad_argument(level, 2, name, format("%s is %s: it has no reference count", target.name(info),
+        info.kind == "tally" and "counted by a Tally" or "a watched Lua value"))
+    end
     set_failure_message(state, arguments[3])
     local actual = info[which]
     local ok = actual == expected
@@ -119,13 +125,15 @@ assert:register("assertion", "dropped", state_assertion("dropped", false),
 
 local PROBE_ADVICE = "it is an open Probe, and a Probe keeps its own object alive, so it can never be "
   .. "collected: pass its id (p:id()) or a WeakProbe (p:downgrade()), and let the Probe go."
+local VALUE_ADVICE = "it is the watched value itself, which this call keeps alive, so it can never be "
+  .. "collected: pass its id (what rcprobe.watch returned), and let the value go."
 
 local function collectable(state, arguments, level)
   local x = arguments[1]
   local info = target.info(x, 1, "collectable", level + 1)
   set_failure_message(state, arguments[2])
-  if is_open_probe(x) then
-    set_arguments(arguments, target.name(info), PROBE_ADVICE)
+  if is_open_probe(x) or info.kind == "lua value" and type(x) ~= "number" then
+    set_arguments(arguments, target.name(info), is_open_probe(x) and PROBE_ADVICE or VALUE_ADVICE)
     return not state.mod -- a failure under both forms
   end
   rcprobe.full_gc()
@@ -181,5 +189,39 @@ say:set("assertion.no_leaks.negative",
   "Expected the function to leave something alive, but rcprobe.full_gc() dropped %s it created.")
 assert:register("assertion", "no_leaks", no_leaks,
   "assertion.no_leaks.positive", "assertion.no_leaks.negative")
+
+--- assert.no_growth(fn [, opts]) -----------------------------------------------------------
+
+local census = require("rcprobe.census")
+
+local function no_growth(state, arguments, level)
+  -- census.growth raises misuse at the spec's line: luassert's caller is two frames up.
+  local result = census.growth(arguments[1], arguments[2], "no_growth", level + 2)
+  local ok = not result.grows
+  if fails(state, ok) then
+    local runs = format("%d runs (after %d warm-up run%s)", result.runs, result.warmup,
+      result.warmup == 1 and "" or "s")
+    if ok then
+      set_arguments(arguments, runs)
+    else
+      local lines = {}
+      for _, key in next, result.grown do
+        local changes = {}
+        for i, change in next, result.changes[key] do changes[i] = format("%+d", change) end
+        lines[#lines + 1] = format("  %s: %s", key, table.concat(changes, " "))
+        for _, path in next, result.paths[key] or {} do lines[#lines + 1] = "    " .. path end
+      end
+      set_arguments(arguments, runs, table.concat(lines, "\n"))
+    end
+  end
+  return ok
+end
+
+say:set("assertion.no_growth.positive",
+  "Expected the function to grow nothing over %s, but these grew in every run (with the paths of new objects):\n%s")
+say:set("assertion.no_growth.negative",
+  "Expected the function to grow something in every one of %s, but nothing did.")
+assert:register("assertion", "no_growth", no_growth,
+  "assertion.no_growth.positive", "assertion.no_growth.negative")
 
 return assert

@@ -7,5 +7,6 @@ pub(crate) mod inspect;
 pub(crate) mod lend;
 pub(crate) mod link;
 pub(crate) mod tally;
+pub(crate) mod testing;
 pub(crate) mod track;
 pub(crate) mod watch;

@@ -92,6 +92,11 @@ impl Labels {
         &self.names[id as usize]
     }
 
+    /// Every label with its stats, in the order they were first used.
+    pub(crate) fn all(&self) -> impl Iterator<Item = (&[u8], &Stats)> {
+        self.names.iter().map(Vec::as_slice).zip(self.stats.iter())
+    }
+
     pub(crate) fn stats(&self, id: LabelId) -> &Stats {
         &self.stats[id as usize]
     }

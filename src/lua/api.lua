@@ -86,6 +86,16 @@ module.watch = one("watch", function(v, label)
   if label == nil then label = typename(v) end
   return raw_watch(v, label)
 end)
+-- rcprobe.census and rcprobe.growth walk the heap in Lua: they live in the companion
+-- rcprobe.census. Not tail calls, so that its errors can name the caller's line.
+module.census = function(opts)
+  local counts = require("rcprobe.census").census(opts)
+  return counts
+end
+module.growth = function(fn, opts)
+  local result = require("rcprobe.census").growth(fn, opts)
+  return result
+end
 module.pass = many("pass", raw_module.pass)
 module.lend = many("lend", raw_module.lend)
 module.leaks = many("leaks", raw_module.leaks)

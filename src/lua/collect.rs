@@ -3,7 +3,8 @@
 
 use mlua::{Lua, MultiValue, Table, Value as LuaValue};
 
-use crate::ledger::Ledger;
+use crate::ledger::object::Id;
+use crate::ledger::{Info, Ledger};
 use crate::lua::info;
 use crate::lua::misuse::{Misuse, Reply, integer};
 use crate::lua::pass::{Caller, callable};
@@ -51,19 +52,24 @@ pub(crate) fn leaks(
     let function = callable(1, function)?;
     let mark = ledger.last_id();
     drop(caller.call(function, args)?); // its results must not keep anything alive
-    // One collector step first: in Lua 5.4's generational mode it is a young collection,
-    // whose cost follows what `function` allocated rather than the whole heap. When it
-    // leaves none of the new objects alive there is nothing to report; otherwise (and
-    // always in incremental mode, where a step is a slice of a full cycle) collect fully.
-    lua.gc_step()?;
-    if ledger.survivors_since(mark).is_empty() {
-        return Ok(lua.create_table()?);
-    }
-    full_gc(ledger, lua, DEFAULT_MAX_CYCLES)?;
-    let survivors = ledger.survivors_since(mark);
+    let survivors = survivors_since(ledger, lua, mark)?;
     let list = lua.create_table_with_capacity(survivors.len(), 0)?;
     for survivor in survivors {
         list.raw_push(info::to_lua(&survivor, lua)?)?;
     }
     Ok(list)
+}
+
+/// The objects with ids above `mark` that a full collection leaves alive.
+pub(crate) fn survivors_since(ledger: &Ledger, lua: &Lua, mark: Id) -> mlua::Result<Vec<Info>> {
+    // One collector step first: in Lua 5.4's generational mode it is a young collection,
+    // whose cost follows what was allocated since `mark` rather than the whole heap. When it
+    // leaves none of the new objects alive there is nothing to report; otherwise (and
+    // always in incremental mode, where a step is a slice of a full cycle) collect fully.
+    lua.gc_step()?;
+    if ledger.survivors_since(mark).is_empty() {
+        return Ok(Vec::new());
+    }
+    full_gc(ledger, lua, DEFAULT_MAX_CYCLES)?;
+    Ok(ledger.survivors_since(mark))
 }

@@ -19,12 +19,12 @@ function internal.strong_count(n, x, message) end
 function internal.weak_count(n, x, message) end
 
 ---x's object is alive now (no collection runs).
----@param x rcprobe.Target
+---@param x rcprobe.PathTarget
 ---@param message? string
 function internal.alive(x, message) end
 
 ---x's object is dropped now (no collection runs).
----@param x rcprobe.Target
+---@param x rcprobe.PathTarget
 ---@param message? string
 function internal.dropped(x, message) end
 
@@ -37,6 +37,12 @@ function internal.collectable(x, message) end
 ---@param fn function
 ---@param ... any passed to fn
 function internal.no_leaks(fn, ...) end
+
+---rcprobe.growth(fn, opts) finds nothing that grew in every counted run (a cache filled once
+---passes; one that keeps one more entry per call fails, naming what grew and where).
+---@param fn function
+---@param opts? rcprobe.GrowthOptions
+function internal.no_growth(fn, opts) end
 
 ---@type luassert
 local luassert
