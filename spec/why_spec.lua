@@ -90,6 +90,20 @@ describe("paths.why()", function()
     linker:unlink()
   end)
 
+  it("does not call a link a cycle when what owns it lives in Rust, outside Lua (collector-dependent)", function()
+    local linked
+    local owner = parked(function(p)
+      rcprobe.hold(p) -- Rust keeps the owner; no Lua value does
+      linked = parked(function(q) p:link({ q }) end, "linked")
+    end, "owner")
+    rcprobe.full_gc()
+    local why = paths.why(linked)
+    assert.are.same({ reachable = 0, unreached = 0, held = 0, linked = 1, outside = 0, verdict = "linked" },
+      causes(why))
+    assert.is_false(why.cycle)
+    rcprobe.release(owner)
+  end)
+
   it("calls two objects that link each other a cycle through Rust (collector-dependent)", function()
     local a, b
     parked(function(p)

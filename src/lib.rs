@@ -32,6 +32,7 @@ mod host;
 mod ledger;
 mod lua;
 
+pub use crate::host::census::{Growth, GrowthOptions, census, growth};
 pub use crate::host::handles::{Handled, handles};
 pub use crate::host::inspect::{full_gc, is_alive, live, stats_of};
 pub use crate::host::lend::lend;

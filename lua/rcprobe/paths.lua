@@ -97,7 +97,16 @@ local function explain(infos, asked, max_steps)
 
   -- Every reference found, by the id of what it reaches.
   local refs_of = {}
-  local owner_by_lua = {} -- owner id -> true when Lua's own roots reach one of its handles
+  local link_of = {} -- a link's value -> the link
+  for _, link in next, (w and w.links or {}) do link_of[link.value] = link end
+  -- How the handles of each object (targets and link owners) were reached: `by_lua[id]` when
+  -- Lua's own roots reach one, `by_links[id][owner]` when the link of `owner` reaches one.
+  local by_lua, by_links = {}, {}
+  local function root_link(from, to)
+    local obj = from == w.TOP and to or from
+    while w.parent[obj] ~= w.TOP do obj = w.parent[obj] end
+    return link_of[obj]
+  end
   local function add(id, ref)
     local list = refs_of[id]
     if not list then
@@ -113,17 +122,33 @@ local function explain(infos, asked, max_steps)
       if id == nil then
         id, kind = handle_of(to)
       end
-      if id ~= nil then
-        if ids[id] == "owner" then
-          if not linked and kind == "strong" then owner_by_lua[id] = true end
+      if id ~= nil and (kind == "strong" or kind == "value") then
+        if not linked then
+          by_lua[id] = true
         else
-          add(id, { target = to, from = from, label = label, kind = kind, linked = linked })
+          local link = root_link(from, to)
+          if link and link.owner then
+            by_links[id] = by_links[id] or {}
+            by_links[id][link.owner] = true
+          end
         end
+      end
+      if id ~= nil and ids[id] ~= "owner" then
+        add(id, { target = to, from = from, label = label, kind = kind, linked = linked })
       end
     end
   end
-  local link_owner = {}
-  for _, link in next, (w and w.links or {}) do link_owner[link.value] = link end
+  -- Whether the link of `owner` is kept alive by `object` itself: following, from `owner`, the
+  -- links that keep it leads back to `object` (and Lua's roots do not keep it).
+  local function leads_back(owner, object, seen)
+    if owner == object then return true end
+    if by_lua[owner] or seen[owner] then return false end
+    seen[owner] = true
+    for next_owner in next, by_links[owner] or {} do
+      if leads_back(next_owner, object, seen) then return true end
+    end
+    return false
+  end
 
   local explained = {}
   for i, info in next, infos do
@@ -143,8 +168,8 @@ local function explain(infos, asked, max_steps)
         ref.line = render(steps)
         -- A link root: whose link, and whether it closes a cycle through Rust.
         local first = steps[1]
-        local link = first and first.kind == "link" and link_owner[first.object]
-        if link and link.owner and (link.owner == info.id or not owner_by_lua[link.owner]) then
+        local link = first and first.kind == "link" and link_of[first.object]
+        if link and link.owner and leads_back(link.owner, info.id or info, {}) then
           ref.cycle = link.label and "host" or "probe"
           ref.own = link.owner == info.id
         end

@@ -2,6 +2,7 @@
 //! `rcprobe::open(&lua)`. Everything goes through the `Lua` given, never through a static, so
 //! two states never see each other's ids.
 
+pub(crate) mod census;
 pub(crate) mod handles;
 pub(crate) mod inspect;
 pub(crate) mod lend;
