@@ -33,7 +33,7 @@ mod ledger;
 mod lua;
 
 pub use crate::host::census::{Growth, GrowthOptions, census, growth};
-pub use crate::host::handles::{Handled, handles};
+pub use crate::host::handles::{Handled, handle, handles};
 pub use crate::host::inspect::{full_gc, is_alive, live, stats_of};
 pub use crate::host::lend::lend;
 pub use crate::host::link::Link;

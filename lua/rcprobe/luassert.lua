@@ -25,7 +25,7 @@ local target = require("rcprobe.target")
 
 local error, format, select, tostring, type = error, string.format, select, tostring, type
 local unpack = table.unpack or unpack -- luacheck: ignore 143 (unpack is 5.1's)
-local getmetatable = debug.getmetatable
+local getmetatable = debug and debug.getmetatable or getmetatable
 
 -- How many leaked objects a no_leaks failure explains one by one.
 local MAX_EXPLAINED = 20

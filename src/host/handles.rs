@@ -69,3 +69,32 @@ pub fn handles<H: 'static, R: Handled>(lua: &Lua, reach: impl Fn(&H) -> &R + 'st
     });
     Ok(())
 }
+
+/// Makes the userdata of a host handle (as `lua.create_userdata(value)` does) and lets rcprobe
+/// meet it. rcprobe cannot see a userdata being made; one it has met is counted exactly by
+/// `paths.why` even once no root reaches it ("unreached", freed by the next full collection),
+/// where one it never met can only be counted with the strong references outside Lua.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// use std::rc::Rc;
+///
+/// struct Handle(Rc<u32>);
+/// impl mlua::UserData for Handle {}
+///
+/// let lua = mlua::Lua::new();
+/// rcprobe::handles::<Handle, _>(&lua, |handle| &handle.0)?;
+/// let value = Rc::new(7);
+/// let id = rcprobe::track(&lua, &value, "value")?;
+/// lua.gc_stop();
+/// drop(rcprobe::handle(&lua, Handle(Rc::clone(&value)))?); // Lua lets it go at once
+/// let why = rcprobe::why(&lua, id)?;
+/// assert_eq!((Some(2), 1, Some(1)), (why.strong, why.unreached, why.outside));
+/// # Ok(())
+/// # }
+/// ```
+pub fn handle<T: mlua::UserData + 'static>(lua: &Lua, value: T) -> LuaResult<AnyUserData> {
+    let ud = lua.create_userdata(value)?;
+    ledger(lua)?.handle_id(&ud);
+    Ok(ud)
+}
