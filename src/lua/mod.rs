@@ -2,6 +2,8 @@
 //! userdata types (Probe, WeakProbe, LentProbe) Lua code works with.
 
 pub(crate) mod collect;
+#[cfg(not(feature = "module"))]
+pub(crate) mod companions;
 pub(crate) mod create;
 pub(crate) mod info;
 pub(crate) mod internal;

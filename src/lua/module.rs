@@ -36,6 +36,25 @@ struct Module {
 }
 
 /// Installs rcprobe in `lua` and returns its module table (the same table on every call).
+///
+/// In a Rust host (any build but the loadable module that luarocks builds), it also lets Lua
+/// code `require` rcprobe and its pure-Lua companions, which are built into the crate:
+/// `require("rcprobe")` (this same table), `require("rcprobe.paths")`,
+/// `require("rcprobe.census")` and `require("rcprobe.luassert")` (which needs luassert, and
+/// says what to install when it is missing). They go in `package.preload`, unless a loader is
+/// there already or the module is in `package.loaded`.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let rcprobe = rcprobe::open(&lua)?;
+/// let required: mlua::Table = lua.load(r#"return require("rcprobe")"#).eval()?;
+/// assert_eq!(rcprobe, required);
+/// let target: mlua::Table = lua.load(r#"return require("rcprobe.target")"#).eval()?;
+/// assert!(target.contains_key("name")?);
+/// # Ok(())
+/// # }
+/// ```
 pub fn open(lua: &Lua) -> LuaResult<Table> {
     if let Some(module) = lua.app_data_ref::<Module>() {
         return Ok(module.exports.clone());
@@ -57,6 +76,9 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
     exports.set("LUA", LUA)?;
     #[cfg(feature = "bench")]
     crate::bench::install(lua, &exports)?;
+    // A Rust host finds rcprobe and its companions with `require`; the rock installs files.
+    #[cfg(not(feature = "module"))]
+    crate::lua::companions::preload(lua)?;
     lua.set_app_data(Module { exports: exports.clone(), ledger });
     Ok(exports)
 }
