@@ -6,6 +6,7 @@ use mlua::{Lua, MultiValue, Result as LuaResult, Table, UserDataFields, Value as
 
 use crate::ledger::Ledger;
 use crate::lua::lend::{self, LentProbe};
+use crate::lua::lent_handle::{self, LentHandle};
 use crate::lua::misuse::{raw, raw_variadic};
 use crate::lua::pass::Caller;
 use crate::lua::probe::{self, Probe};
@@ -64,13 +65,15 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
     let raw_probe = probe::raw_methods(lua, &ledger)?;
     let raw_weak = weak_probe::raw_methods(lua)?;
     let raw_lent = lend::raw_methods(lua, &ledger)?;
+    let raw_handle = lent_handle::raw_functions(lua)?;
     let api: Table = lua
         .load(include_str!("api.lua"))
         .set_name("=rcprobe/api.lua")
-        .call((raw_module, raw_probe, raw_weak, raw_lent))?;
+        .call((raw_module, raw_probe, raw_weak, raw_lent, raw_handle))?;
     register_type::<Probe>(lua, api.get("probe")?)?;
     register_type::<WeakProbe>(lua, api.get("weak")?)?;
     register_type::<LentProbe>(lua, api.get("lent")?)?;
+    register_type::<LentHandle>(lua, api.get("handle")?)?;
     let exports: Table = api.get("module")?;
     exports.set("_VERSION", format!("rcprobe {}", env!("CARGO_PKG_VERSION")))?;
     exports.set("LUA", LUA)?;
