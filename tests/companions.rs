@@ -104,7 +104,8 @@ fn without_luassert_rcprobe_luassert_says_what_to_install() -> mlua::Result<()> 
         .load(
             r#"
             local ok, err = pcall(function()
-              return require("rcprobe.luassert")
+              local assert = require("rcprobe.luassert")
+              return assert
             end)
             return type(err), err
             "#,

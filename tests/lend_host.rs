@@ -142,7 +142,8 @@ fn the_handle_has_the_fields_and_metamethods_of_the_lent_type() -> mlua::Result<
                called = doc("!"),
                concat = doc .. "?",
                sum = doc + 1,
-               less = doc < other,
+               -- 5.1 compares only values with the same metamethod: not a handle and a Document
+               less = _VERSION ~= "Lua 5.1" and doc < other,
                same_method = doc.title == doc.title,
                self_equal = doc == doc,
              }
@@ -155,7 +156,7 @@ fn the_handle_has_the_fields_and_metamethods_of_the_lent_type() -> mlua::Result<
     assert_eq!("draft!", t.get::<String>("called")?);
     assert_eq!("draft?", t.get::<String>("concat")?);
     assert_eq!(5, t.get::<u32>("sum")?);
-    assert!(t.get::<bool>("less")?);
+    assert_eq!(!cfg!(any(feature = "lua51", feature = "luajit")), t.get::<bool>("less")?);
     assert!(t.get::<bool>("same_method")?, "one wrapper per method and loan");
     assert!(t.get::<bool>("self_equal")?);
     assert_eq!(4, doc.borrow().edits, "the field setter wrote the host's object");
@@ -249,7 +250,7 @@ fn after_the_loan_every_use_of_a_kept_handle_raises_a_string_naming_the_loan() -
         ("return kept:title()", "a method call"),
         ("return kept.edits", "a field"),
         ("kept.edits = 1", "an assignment"),
-        ("return tostring(kept)", "tostring"),
+        ("local s = tostring(kept) return s", "tostring"),
         ("return #kept", "the length"),
         ("return kept .. ''", "a concatenation"),
         ("local s = kept('!') return s", "a call"),
@@ -259,6 +260,22 @@ fn after_the_loan_every_use_of_a_kept_handle_raises_a_string_naming_the_loan() -
         assert_eq!(("string".to_string(), format!("spec:2: {ended}")), raised(&lua, chunk)?, "{what}");
     }
     assert!(doc.try_borrow_mut().is_ok());
+    Ok(())
+}
+
+#[test]
+fn with_the_debug_library_tostring_and_print_errors_point_at_their_caller() -> mlua::Result<()> {
+    // SAFETY: the debug library is only read here, as a stock interpreter has it.
+    #[allow(unsafe_code)]
+    let lua = unsafe { Lua::unsafe_new() };
+    lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
+    let doc = Rc::new(document("draft"));
+    let keep = function(&lua, "return function(doc) kept = doc end")?;
+    let () = rcprobe::lend(&lua, &doc, &keep, ())?;
+    let ended = "attempt to use a Document value (the loan of this Document has ended)";
+    for chunk in ["local s = tostring(kept) return s", "print(kept)"] {
+        assert_eq!(("string".to_string(), format!("spec:2: {ended}")), raised(&lua, chunk)?, "{chunk}");
+    }
     Ok(())
 }
 

@@ -129,6 +129,18 @@ local function lent(value, level)
   return object
 end
 
+-- For a metamethod that C code calls (tostring, print): `level`, or the first level above it
+-- that is not a C function, as the caller of this function counts levels. Without
+-- debug.getinfo, the caller of `tostring` (LuaJIT's `tostring` has no frame of its own).
+local function above_c_functions(level)
+  if not getinfo then return jit and level or level + 1 end
+  while true do
+    local frame = getinfo(level + 1, "S")
+    if not (frame and frame.what == "C") then return level end
+    level = level + 1
+  end
+end
+
 -- A lent object's type name: read by Rust, since mlua hides its metatable from getmetatable.
 local function lent_typename(object)
   local name = metamethod_of(object, "__name")
@@ -183,7 +195,7 @@ local handle = {
     if not call then error(format("attempt to call a %s value", lent_typename(object)), 2) end
     return call(object, ...)
   end,
-  __tostring = function(h) return tostring(lent(h, 3)) end, -- level 2 is `tostring` itself
+  __tostring = function(h) return tostring(lent(h, above_c_functions(2))) end,
   -- Comparisons have rules of their own (raw equality first; 5.1-5.3 try `not (b < a)` for
   -- `a <= b`): Lua applies them to the lent objects.
   __eq = function(a, b) return lent(a, 2) == lent(b, 2) end,
