@@ -332,6 +332,18 @@ fn id_of_gives_the_tracked_id_during_the_loan_only() -> mlua::Result<()> {
 }
 
 #[test]
+fn rcprobe_paths_finds_no_strong_reference_in_a_handle_during_the_loan() -> mlua::Result<()> {
+    let lua = lua_with_rcprobe()?;
+    let doc = Rc::new(RefCell::new(document("draft")));
+    rcprobe::track(&lua, &doc, "document")?;
+    let walk = function(&lua, "return function(doc) kept = doc return require('rcprobe.paths').to(doc) end")?;
+    let found: Vec<String> = rcprobe::lend(&lua, &doc, &walk, ())?;
+    assert!(!found.is_empty(), "the host's own Rc is found, outside Lua");
+    assert!(found.iter().all(|path| !path.contains("kept")), "{found:?}");
+    Ok(())
+}
+
+#[test]
 fn an_error_raised_by_the_function_reaches_rust_and_ends_the_loan() -> mlua::Result<()> {
     let lua = lua_with_rcprobe()?;
     let doc = Rc::new(RefCell::new(document("draft")));
