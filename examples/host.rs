@@ -3,8 +3,8 @@
 //!     cargo run --example host --features lua54,vendored
 //!
 //! It hands Lua a session twice: once as a clone of its `Rc` (the count stays at 2 until Lua
-//! collects the clone) and once lent (the count never rises), and lets Lua code check both
-//! through rcprobe.
+//! collects the clone) and once lent (the count never rises, and the handle Lua kept fails
+//! once the loan is over), and lets Lua code check both through rcprobe.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -27,10 +27,14 @@ impl UserData for SessionHandle {
     }
 }
 
-/// What Lua gets when the host lends the session instead.
+/// What Lua gets when the host lends the session instead: the session itself, borrowed.
 impl UserData for Session {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("visits", |_, this, ()| Ok(this.visits));
+        methods.add_method_mut("visit", |_, this, ()| {
+            this.visits += 1;
+            Ok(())
+        });
     }
 }
 
@@ -54,17 +58,24 @@ fn main() -> mlua::Result<()> {
     lua.gc_collect()?;
     println!("after lua.gc_collect(): {}", Rc::strong_count(&session));
 
-    let report: Function = lua
-        .load("return function(session) return session:visits(), rcprobe.strong_count(session_id) end")
+    // The same Rc<RefCell<Session>>, lent: Lua borrows the session for the call only.
+    let visit_lent: Function = lua
+        .load(
+            r#"return function(session)
+                 kept = session
+                 session:visit()
+                 return session:visits(), rcprobe.strong_count(session_id)
+               end"#,
+        )
         .eval()?;
-    let lent = Rc::new(Session { visits: session.borrow().visits });
-    let lent_id = rcprobe::track(&lua, &lent, "lent session")?;
-    lua.globals().set("session_id", lent_id)?;
-    let (visits, inside): (u32, usize) = rcprobe::lend(&lua, &lent, &report, ())?;
+    let (visits, inside): (u32, usize) = rcprobe::lend(&lua, &session, &visit_lent, ())?;
     println!(
-        "lent: {visits} visit, strong count inside the call {inside}, after it {}",
-        Rc::strong_count(&lent)
+        "lent: {visits} visits, strong count inside the call {inside}, after it {}",
+        Rc::strong_count(&session)
     );
+    let late: String =
+        lua.load("local ok, err = pcall(function() return kept:visits() end) return err").eval()?;
+    println!("the handle Lua kept, after the loan: {late}");
 
     let stats = rcprobe::stats(&lua)?;
     println!("rcprobe.stats(): {} tracked, {} alive", stats.created, stats.alive());

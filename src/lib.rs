@@ -35,7 +35,7 @@ mod lua;
 pub use crate::host::census::{Growth, GrowthOptions, census, growth};
 pub use crate::host::handles::{Handled, handle, handles};
 pub use crate::host::inspect::{full_gc, is_alive, live, stats_of};
-pub use crate::host::lend::lend;
+pub use crate::host::lend::{Lendable, MutableBorrow, SharedBorrow, lend};
 pub use crate::host::link::Link;
 pub use crate::host::tally::Tally;
 pub use crate::host::testing::{Leak, Why, leaks, report, why};

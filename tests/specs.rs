@@ -3,7 +3,8 @@
 //! how the specs reach Lua 5.5, which has no stock interpreter here.
 //!
 //! Needs luassert where the system keeps it (Debian's lua-busted, which `make test`
-//! installs). Each spec file runs in a new Lua state, one file at a time.
+//! installs). Each spec file runs in a new Lua state, one file at a time, with rcprobe and
+//! its companions as a Rust host gets them: built into the crate.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -19,10 +20,12 @@ const SYSTEM_LUA_PATH: &str = "/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/ini
 fn run_spec(file: &str) -> mlua::Result<()> {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let lua = interpreter_like_lua();
+    // As a Rust host does: after `open`, `require` finds rcprobe and its companions built into
+    // the crate (package.preload). No ./lua/ in the path: the specs load the built-in copies,
+    // which a host gets, and the rock's specs (busted) load the files luarocks installed.
+    rcprobe::open(&lua)?;
     let package: Table = lua.globals().get("package")?;
-    package.set("path", format!("./?.lua;./lua/?.lua;./tests/support/?.lua;{SYSTEM_LUA_PATH}"))?;
-    let preload: Table = package.get("preload")?;
-    preload.set("rcprobe", lua.create_function(|lua, ()| rcprobe::open(lua))?)?;
+    package.set("path", format!("./?.lua;./tests/support/?.lua;{SYSTEM_LUA_PATH}"))?;
 
     let path = Path::new("spec").join(file);
     let (passed, failed, failures): (u32, u32, Vec<String>) =

@@ -7,6 +7,7 @@ use mlua::{AnyUserData, Function, Lua, Result as LuaResult, Table, Value as LuaV
 
 use crate::ledger::Ledger;
 use crate::lua::lend::LentProbe;
+use crate::lua::lent_handle::LentHandle;
 use crate::lua::probe::Probe;
 use crate::lua::weak_probe::WeakProbe;
 
@@ -36,8 +37,8 @@ pub(crate) fn functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
     let l = Rc::clone(ledger);
     functions.set("watched_id", lua.create_function(move |_, value: LuaValue| Ok(l.watched_id(&value)))?)?;
     // For a userdata that stands for an object: its id and whether it keeps it alive
-    // ("strong": an open Probe or a host handle; "weak": a WeakProbe; "none": a closed Probe
-    // or a LentProbe). Nothing for any other value.
+    // ("strong": an open Probe or a host handle; "weak": a WeakProbe; "none": a closed Probe,
+    // or a LentProbe or LentHandle during its loan). Nothing for any other value.
     let l = Rc::clone(ledger);
     functions.set(
         "handle",
@@ -50,6 +51,8 @@ pub(crate) fn functions(lua: &Lua, ledger: &Rc<Ledger>) -> LuaResult<Table> {
                 ud.borrow_scoped::<WeakProbe, _>(|w| (w.id(), "weak")).ok()
             } else if ud.is::<LentProbe>() {
                 ud.borrow_scoped::<LentProbe, _>(|h| h.live_id().map(|id| (id, "none"))).ok().flatten()
+            } else if ud.is::<LentHandle>() {
+                ud.borrow_scoped::<LentHandle, _>(|h| h.live_id().map(|id| (id, "none"))).ok().flatten()
             } else {
                 l.handle_id(ud).map(|id| (id, "strong"))
             };

@@ -6,6 +6,7 @@ use mlua::{Lua, MultiValue, Result as LuaResult, Table, UserDataFields, Value as
 
 use crate::ledger::Ledger;
 use crate::lua::lend::{self, LentProbe};
+use crate::lua::lent_handle::{self, LentHandle};
 use crate::lua::misuse::{raw, raw_variadic};
 use crate::lua::pass::Caller;
 use crate::lua::probe::{self, Probe};
@@ -36,6 +37,25 @@ struct Module {
 }
 
 /// Installs rcprobe in `lua` and returns its module table (the same table on every call).
+///
+/// In a Rust host (any build but the loadable module that luarocks builds), it also lets Lua
+/// code `require` rcprobe and its pure-Lua companions, which are built into the crate:
+/// `require("rcprobe")` (this same table), `require("rcprobe.paths")`,
+/// `require("rcprobe.census")` and `require("rcprobe.luassert")` (which needs luassert, and
+/// says what to install when it is missing). They go in `package.preload`, unless a loader is
+/// there already or the module is in `package.loaded`.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let rcprobe = rcprobe::open(&lua)?;
+/// let required: mlua::Table = lua.load(r#"return require("rcprobe")"#).eval()?;
+/// assert_eq!(rcprobe, required);
+/// let target: mlua::Table = lua.load(r#"return require("rcprobe.target")"#).eval()?;
+/// assert!(target.contains_key("name")?);
+/// # Ok(())
+/// # }
+/// ```
 pub fn open(lua: &Lua) -> LuaResult<Table> {
     if let Some(module) = lua.app_data_ref::<Module>() {
         return Ok(module.exports.clone());
@@ -45,18 +65,23 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
     let raw_probe = probe::raw_methods(lua, &ledger)?;
     let raw_weak = weak_probe::raw_methods(lua)?;
     let raw_lent = lend::raw_methods(lua, &ledger)?;
+    let raw_handle = lent_handle::raw_functions(lua)?;
     let api: Table = lua
         .load(include_str!("api.lua"))
         .set_name("=rcprobe/api.lua")
-        .call((raw_module, raw_probe, raw_weak, raw_lent))?;
+        .call((raw_module, raw_probe, raw_weak, raw_lent, raw_handle))?;
     register_type::<Probe>(lua, api.get("probe")?)?;
     register_type::<WeakProbe>(lua, api.get("weak")?)?;
     register_type::<LentProbe>(lua, api.get("lent")?)?;
+    register_type::<LentHandle>(lua, api.get("handle")?)?;
     let exports: Table = api.get("module")?;
     exports.set("_VERSION", format!("rcprobe {}", env!("CARGO_PKG_VERSION")))?;
     exports.set("LUA", LUA)?;
     #[cfg(feature = "bench")]
     crate::bench::install(lua, &exports)?;
+    // A Rust host finds rcprobe and its companions with `require`; the rock installs files.
+    #[cfg(not(feature = "module"))]
+    crate::lua::companions::preload(lua)?;
     lua.set_app_data(Module { exports: exports.clone(), ledger });
     Ok(exports)
 }

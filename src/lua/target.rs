@@ -1,6 +1,7 @@
 //! What `strong_count`, `weak_count`, `is_alive`, `release` and `info` accept: a Probe, a
 //! WeakProbe, a LentProbe during its loan, a host handle (a userdata of a declared type holding
-//! a tracked `Rc` or a `Tally`), or the id of an object of this Lua state.
+//! a tracked `Rc` or a `Tally`), a LentHandle of a tracked `Rc` during its loan, or the id of an
+//! object of this Lua state.
 
 use mlua::{AnyUserData, Value as LuaValue};
 
@@ -8,6 +9,7 @@ use crate::ledger::kind::Kind;
 use crate::ledger::object::Id;
 use crate::ledger::{Counts, Info, Ledger};
 use crate::lua::lend::LentProbe;
+use crate::lua::lent_handle::LentHandle;
 use crate::lua::misuse::{Misuse, Reply, integer};
 use crate::lua::probe::Probe;
 use crate::lua::weak_probe::WeakProbe;
@@ -76,12 +78,12 @@ pub(crate) fn info(ledger: &Ledger, arg: u8, value: LuaValue) -> Reply<Info> {
     Ok(info)
 }
 
-/// The id of a Probe, a WeakProbe, a LentProbe during its loan or a host handle; `None` for
-/// anything else.
+/// The id of a Probe, a WeakProbe, a LentProbe or LentHandle during its loan or a host handle;
+/// `None` for anything else.
 pub(crate) fn id_of(ledger: &Ledger, value: &LuaValue) -> Option<Id> {
     match value {
         LuaValue::UserData(ud) => {
-            match with_handle(ud, |p| Some(p.id()), |w| Some(w.id()), LentProbe::live_id) {
+            match with_handle(ud, |p| Some(p.id()), |w| Some(w.id()), |h| h.live_id()) {
                 Some(id) => id,
                 None => ledger.handle_id(ud),
             }
@@ -90,19 +92,56 @@ pub(crate) fn id_of(ledger: &Ledger, value: &LuaValue) -> Option<Id> {
     }
 }
 
+/// A handle lent for the length of a call: a LentProbe (`rcprobe.lend`) or a LentHandle
+/// (`rcprobe::lend`). It stands for its object during the loan only.
+trait Lent {
+    /// The id during the loan (a LentHandle's, if the host tracks the object).
+    fn live_id(&self) -> Option<Id>;
+    /// The id, or why there is none (argument `arg`).
+    fn id(&self, arg: u8) -> Reply<Id>;
+    fn counts(&self, ledger: &Ledger, arg: u8) -> Reply<Counts>;
+}
+
+// The inherent methods, named in full: these are not calls to themselves.
+impl Lent for LentProbe {
+    fn live_id(&self) -> Option<Id> {
+        LentProbe::live_id(self)
+    }
+    fn id(&self, arg: u8) -> Reply<Id> {
+        LentProbe::id(self, arg)
+    }
+    fn counts(&self, ledger: &Ledger, arg: u8) -> Reply<Counts> {
+        LentProbe::counts(self, ledger, arg)
+    }
+}
+
+impl Lent for LentHandle {
+    fn live_id(&self) -> Option<Id> {
+        LentHandle::live_id(self)
+    }
+    fn id(&self, arg: u8) -> Reply<Id> {
+        LentHandle::id(self, arg)
+    }
+    fn counts(&self, ledger: &Ledger, arg: u8) -> Reply<Counts> {
+        LentHandle::counts(self, ledger, arg)
+    }
+}
+
 /// Runs the function for rcprobe's own handle types; `None` for any other userdata.
 fn with_handle<R>(
     ud: &AnyUserData,
     probe: impl FnOnce(&Probe) -> R,
     weak: impl FnOnce(&WeakProbe) -> R,
-    lent: impl FnOnce(&LentProbe) -> R,
+    lent: impl FnOnce(&dyn Lent) -> R,
 ) -> Option<R> {
     if ud.is::<Probe>() {
         ud.borrow_scoped(probe).ok()
     } else if ud.is::<WeakProbe>() {
         ud.borrow_scoped(weak).ok()
     } else if ud.is::<LentProbe>() {
-        ud.borrow_scoped(lent).ok()
+        ud.borrow_scoped::<LentProbe, _>(|h| lent(h)).ok()
+    } else if ud.is::<LentHandle>() {
+        ud.borrow_scoped::<LentHandle, _>(|h| lent(h)).ok()
     } else {
         None
     }
