@@ -82,7 +82,7 @@ fn the_article_2_after_the_call_why_and_1_after_full_gc() -> mlua::Result<()> {
     // The fix: lend the session; the count never rises, and nothing waits for a collection.
     rcprobe::full_gc(&lua)?;
     let visit_lent: Function = lua.load("return function(session) session:visit() end").eval()?;
-    rcprobe::lend(&lua, &session, &visit_lent, ())?;
+    rcprobe::lend::<_, _, _, ()>(&lua, &session, &visit_lent, ())?;
     assert_eq!(1, Rc::strong_count(&session));
     assert_eq!(3, session.borrow().visits);
     Ok(())
