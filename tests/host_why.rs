@@ -68,7 +68,8 @@ fn a_handle_no_root_reaches_is_unreached_once_rcprobe_has_met_it() -> mlua::Resu
     rcprobe::handles::<DataHandle, _>(&lua, |handle| &handle.0)?;
     let data = Rc::new(RefCell::new(Data { visits: 0 }));
     let id = rcprobe::track(&lua, &data, "data")?;
-    let visit: Function = lua.load("return function(data) data:visit() return rcprobe.id_of(data) end").eval()?;
+    let visit: Function =
+        lua.load("return function(data) data:visit() return rcprobe.id_of(data) end").eval()?;
     lua.gc_stop();
     let seen: rcprobe::Id = visit.call(DataHandle(Rc::clone(&data)))?;
     assert_eq!(id, seen);
@@ -111,7 +112,8 @@ impl UserData for Button {
 }
 
 #[test]
-fn a_button_whose_handler_captures_it_is_a_cycle_through_rust_and_a_user_value_fixes_it() -> mlua::Result<()> {
+fn a_button_whose_handler_captures_it_is_a_cycle_through_rust_and_a_user_value_fixes_it() -> mlua::Result<()>
+{
     let lua = lua_with_debug()?;
     rcprobe::handles::<Button, _>(&lua, |button| &button.tally)?;
     let new_button = lua.create_function(|lua, ()| {
@@ -135,7 +137,9 @@ fn a_button_whose_handler_captures_it_is_a_cycle_through_rust_and_a_user_value_f
     );
 
     let fixed = rcprobe::leaks(&lua, || {
-        lua.load("local ok = Button()\nok:set_handler(function() return ok end)").set_name("=fixed.lua").exec()
+        lua.load("local ok = Button()\nok:set_handler(function() return ok end)")
+            .set_name("=fixed.lua")
+            .exec()
     })?;
     assert!(fixed.is_empty(), "{fixed:?}");
     Ok(())
@@ -163,10 +167,14 @@ fn an_event_bus_listener_that_captures_a_session_names_the_listener() -> mlua::R
     lua.globals().set("on", on)?;
     lua.globals().set(
         "open_session",
-        lua.create_function(|lua, ()| lua.create_userdata(Session { _tally: rcprobe::Tally::new(lua, "Session")? }))?,
+        lua.create_function(|lua, ()| {
+            lua.create_userdata(Session { _tally: rcprobe::Tally::new(lua, "Session")? })
+        })?,
     )?;
     let leaks = rcprobe::leaks(&lua, || {
-        lua.load("local session = open_session()\non(function() return session end)").set_name("=app.lua").exec()
+        lua.load("local session = open_session()\non(function() return session end)")
+            .set_name("=app.lua")
+            .exec()
     })?;
     assert_eq!(1, leaks.len());
     let why = rcprobe::why(&lua, leaks[0].id)?;
@@ -192,7 +200,9 @@ fn plain_entities_are_counted_per_type_and_a_kept_one_is_found() -> mlua::Result
     rcprobe::handles::<Entity, _>(&lua, |entity| &entity._tally)?;
     lua.globals().set(
         "spawn",
-        lua.create_function(|lua, ()| lua.create_userdata(Entity { _tally: rcprobe::Tally::new(lua, "Entity")? }))?,
+        lua.create_function(|lua, ()| {
+            lua.create_userdata(Entity { _tally: rcprobe::Tally::new(lua, "Entity")? })
+        })?,
     )?;
     lua.load("world = {} for i = 1, 3 do world[i] = spawn() end spawn()").exec()?;
     rcprobe::full_gc(&lua)?;

@@ -92,7 +92,8 @@ fn the_article_2_after_the_call_why_and_1_after_full_gc() -> mlua::Result<()> {
 fn leaks_lists_what_a_closure_left_alive_with_its_fields() -> mlua::Result<()> {
     let lua = lua_with_debug()?;
     let leaks = rcprobe::leaks(&lua, || {
-        lua.load("kept = rcprobe.new(nil, { label = 'kept' }) rcprobe.hold(kept) local _ = rcprobe.new()").exec()
+        lua.load("kept = rcprobe.new(nil, { label = 'kept' }) rcprobe.hold(kept) local _ = rcprobe.new()")
+            .exec()
     })?;
     let id: rcprobe::Id = lua.load("return kept:id()").eval()?;
     assert_eq!(
@@ -126,8 +127,12 @@ impl std::error::Error for Refused {}
 #[test]
 fn leaks_returns_the_closures_error_unchanged_and_survives_its_panic() -> mlua::Result<()> {
     let lua = lua_with_debug()?;
-    let err = rcprobe::leaks(&lua, || -> mlua::Result<()> { Err(mlua::Error::external(Refused)) }).unwrap_err();
-    assert!(matches!(&err, mlua::Error::ExternalError(cause) if cause.downcast_ref::<Refused>().is_some()), "{err:?}");
+    let err =
+        rcprobe::leaks(&lua, || -> mlua::Result<()> { Err(mlua::Error::external(Refused)) }).unwrap_err();
+    assert!(
+        matches!(&err, mlua::Error::ExternalError(cause) if cause.downcast_ref::<Refused>().is_some()),
+        "{err:?}"
+    );
 
     let message = panic_message(|| {
         let _ = rcprobe::leaks(&lua, || -> mlua::Result<()> {
@@ -168,7 +173,10 @@ fn assert_collectable_passes_once_nothing_keeps_the_object_and_says_what_does() 
     let lua = lua_with_debug()?;
     let id: rcprobe::Id = lua.load("kept = rcprobe.new(nil, { label = 'kept' }) return kept:id()").eval()?;
     let message = panic_message(|| rcprobe::assert_collectable!(&lua, id));
-    assert!(message.starts_with(&format!("Expected object #{id} \"kept\" to be collectable, but it survived")), "{message}");
+    assert!(
+        message.starts_with(&format!("Expected object #{id} \"kept\" to be collectable, but it survived")),
+        "{message}"
+    );
     assert!(message.contains("    _G.kept"), "{message}");
     lua.load("kept = nil").exec()?;
     rcprobe::assert_collectable!(&lua, id);
@@ -185,7 +193,10 @@ fn live_stats_of_and_report_read_the_same_numbers_as_lua() -> mlua::Result<()> {
     assert_eq!(1, rcprobe::stats_of(&lua, "b")?.alive());
     assert_eq!(0, rcprobe::stats_of(&lua, "never used")?.created);
     let report = rcprobe::report(&lua, &ids)?;
-    assert!(report.contains(&format!("object #{} \"a\"", ids[0])) && report.contains("_G.kept[2]"), "{report}");
+    assert!(
+        report.contains(&format!("object #{} \"a\"", ids[0])) && report.contains("_G.kept[2]"),
+        "{report}"
+    );
     Ok(())
 }
 
@@ -237,8 +248,12 @@ fn growth_finds_a_cache_that_grows_every_call_and_not_one_filled_once() -> mlua:
         rcprobe::GrowthOptions::default(),
     )?;
     assert!(!growth.grows(), "{growth:?}");
-    let err = rcprobe::growth(&lua, || Err(mlua::Error::external(Refused)), rcprobe::GrowthOptions::default())
-        .unwrap_err();
-    assert!(matches!(&err, mlua::Error::ExternalError(cause) if cause.downcast_ref::<Refused>().is_some()), "{err:?}");
+    let err =
+        rcprobe::growth(&lua, || Err(mlua::Error::external(Refused)), rcprobe::GrowthOptions::default())
+            .unwrap_err();
+    assert!(
+        matches!(&err, mlua::Error::ExternalError(cause) if cause.downcast_ref::<Refused>().is_some()),
+        "{err:?}"
+    );
     Ok(())
 }

@@ -25,6 +25,11 @@ pub fn census(lua: &Lua) -> LuaResult<BTreeMap<String, i64>> {
 }
 
 /// How often [`growth`] calls the closure: `warmup` times first, then `runs` counted times.
+///
+/// ```
+/// let opts = rcprobe::GrowthOptions { runs: 3, ..Default::default() };
+/// assert_eq!((2, 3), (opts.warmup, opts.runs));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GrowthOptions {
     /// Calls before counting (default 2): a cache filled once is full by then.
@@ -40,6 +45,15 @@ impl Default for GrowthOptions {
 }
 
 /// What [`growth`] found: `rcprobe.growth` in Rust.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let growth = rcprobe::growth(&lua, || Ok(()), rcprobe::GrowthOptions::default())?;
+/// assert!(!growth.grows() && growth.grown.is_empty());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Growth {
     /// Per census key that changed, its change in each counted run.

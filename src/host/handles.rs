@@ -10,7 +10,18 @@ use crate::ledger::handles::{Held, address_of};
 use crate::lua::module::ledger;
 
 /// What a host handle can hold: an `Rc<T>` (tracked with [`track`](crate::track)) or a
-/// [`Tally`].
+/// [`Tally`]; see [`handles`].
+///
+/// ```
+/// fn declare<H: 'static, R: rcprobe::Handled>(lua: &mlua::Lua, reach: fn(&H) -> &R) -> mlua::Result<()> {
+///     rcprobe::handles(lua, reach)
+/// }
+/// struct Button(rcprobe::Tally);
+/// # fn main() -> mlua::Result<()> {
+/// declare::<Button, _>(&mlua::Lua::new(), |button| &button.0)?;
+/// # Ok(())
+/// # }
+/// ```
 pub trait Handled: sealed::Sealed + 'static {}
 
 impl<T: ?Sized + 'static> Handled for Rc<T> {}

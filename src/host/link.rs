@@ -51,7 +51,20 @@ impl<V: IntoLua + Clone> Link<V> {
     }
 
     /// Holds `value` under `label` for the object `owner` (an id this state issued: a Tally's,
-    /// a tracked `Rc`'s, a Probe's or a watched value's).
+    /// a tracked `Rc`'s, a Probe's or a watched value's): `leaks` and `info` then report the
+    /// owner `linked`.
+    ///
+    /// ```
+    /// # fn main() -> mlua::Result<()> {
+    /// let lua = mlua::Lua::new();
+    /// let button = rcprobe::Tally::new(&lua, "Button")?;
+    /// let handler: mlua::Function = lua.load("return function() end").eval()?;
+    /// let on_click = rcprobe::Link::with_owner(&lua, button.id(), "Button.on_click", handler)?;
+    /// let leaks = rcprobe::leaks(&lua, || Ok(()))?;
+    /// # let _ = (leaks, on_click.into_inner());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_owner(lua: &Lua, owner: Id, label: &str, value: V) -> LuaResult<Link<V>> {
         if !ledger(lua)?.is_issued(i64::from(owner)) {
             return Err(mlua::Error::runtime(format!(
@@ -71,6 +84,16 @@ impl<V: IntoLua + Clone> Link<V> {
 
 impl<V> Link<V> {
     /// The value, no longer recorded.
+    ///
+    /// ```
+    /// # fn main() -> mlua::Result<()> {
+    /// let lua = mlua::Lua::new();
+    /// let link = rcprobe::Link::new(&lua, "Host.table", lua.create_table()?)?;
+    /// let table: mlua::Table = link.into_inner();
+    /// # drop(table);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_inner(self) -> V {
         let Link { value, record } = self;
         drop(record);

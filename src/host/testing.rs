@@ -10,6 +10,20 @@ use crate::lua::collect;
 use crate::lua::module::ledger;
 
 /// An object that outlived a leak check: what `rcprobe.leaks` lists, in Rust.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let mut kept = Vec::new();
+/// let leaks = rcprobe::leaks(&lua, || Ok(kept.push(rcprobe::Tally::new(&lua, "Entity")?)))?;
+/// assert_eq!(
+///     vec![rcprobe::Leak { id: kept[0].id(), kind: rcprobe::Kind::Tally, label: Some("Entity".into()),
+///         strong: None, weak: None, held: 0, linked: false }],
+///     leaks
+/// );
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leak {
     /// The object's id.
@@ -86,7 +100,8 @@ pub fn report(lua: &Lua, ids: &[Id]) -> LuaResult<String> {
     report.call(mlua::Variadic::from_iter(ids.iter().copied()))
 }
 
-/// Every strong reference to an object accounted for, cause by cause: `paths.why` in Rust.
+/// Every strong reference to an object accounted for, cause by cause: `paths.why` in Rust (see
+/// [`why`] for an example).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Why {
     /// The object's id.

@@ -50,19 +50,57 @@ pub fn track<T: 'static>(lua: &Lua, object: &Rc<T>, label: &str) -> LuaResult<Id
     ledger.track(weak, address_of(object), label.as_bytes()).map_err(mlua::Error::external)
 }
 
-/// The counts of an object of this state, rcprobe's or tracked: `None` for an id the state
-/// never issued, 0 and 0 once dropped (and for kinds without counts: tallies, Lua values).
+/// The counts of an object of this state, rcprobe's or tracked (0 and 0 once dropped): `None`
+/// for an id the state never issued, and for kinds without reference counts (tallies, Lua
+/// values).
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// use std::rc::Rc;
+///
+/// let lua = mlua::Lua::new();
+/// let data = Rc::new(1);
+/// let id = rcprobe::track(&lua, &data, "data")?;
+/// let weak = Rc::downgrade(&data);
+/// assert_eq!(Some(rcprobe::Counts { strong: 1, weak: 1 }), rcprobe::counts(&lua, id)?);
+/// assert_eq!(None, rcprobe::counts(&lua, id + 1)?, "never issued");
+/// # drop(weak);
+/// # Ok(())
+/// # }
+/// ```
 pub fn counts(lua: &Lua, id: Id) -> LuaResult<Option<Counts>> {
-    Ok(ledger(lua)?.counts_if_issued(i64::from(id)).map(|(_, counts)| counts))
+    let counts = ledger(lua)?.counts_if_issued(i64::from(id));
+    Ok(counts.filter(|(kind, _)| kind.is_counted()).map(|(_, counts)| counts))
 }
 
 /// A new `Weak` to a live object of this state (rcprobe's, or a tracked one), for example to
 /// check from Rust that closing the state dropped it.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
+/// let id: rcprobe::Id = lua.load("probe = rcprobe.new() return probe:id()").eval()?;
+/// let weak = rcprobe::downgrade(&lua, id)?.expect("alive");
+/// drop(lua);
+/// assert_eq!(0, weak.strong_count(), "closing the state dropped it");
+/// # Ok(())
+/// # }
+/// ```
 pub fn downgrade(lua: &Lua, id: Id) -> LuaResult<Option<Weak<dyn Any>>> {
     Ok(ledger(lua)?.downgrade(id))
 }
 
-/// `rcprobe.stats()` of this state, from Rust.
+/// `rcprobe.stats()` of this state, from Rust: every object, all labels.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let _entity = rcprobe::Tally::new(&lua, "Entity")?;
+/// assert_eq!(1, rcprobe::stats(&lua)?.alive());
+/// # Ok(())
+/// # }
+/// ```
 pub fn stats(lua: &Lua) -> LuaResult<Stats> {
     Ok(ledger(lua)?.total())
 }

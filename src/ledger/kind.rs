@@ -5,6 +5,19 @@
 use super::object::Id;
 
 /// What an id names.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let entity = rcprobe::Tally::new(&lua, "Entity")?;
+/// let leaks = rcprobe::leaks(&lua, || rcprobe::watch(&lua, lua.globals(), "globals"))?;
+/// assert_eq!(rcprobe::Kind::LuaValue, leaks[0].kind);
+/// assert_eq!("lua value", leaks[0].kind.as_str());
+/// assert!(!rcprobe::Kind::Tally.is_counted());
+/// # drop(entity);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
     /// An object of rcprobe's own (`rcprobe.new`), reached through Probes.

@@ -109,6 +109,19 @@ enum Entry<'a> {
 }
 
 /// Rust's own strong and weak counts of an object, without the ledger's own `Weak`.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// use std::rc::Rc;
+///
+/// let lua = mlua::Lua::new();
+/// let data = Rc::new(1);
+/// let id = rcprobe::track(&lua, &data, "data")?;
+/// let counts = rcprobe::counts(&lua, id)?.unwrap();
+/// assert_eq!((Rc::strong_count(&data), 0), (counts.strong, counts.weak));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub struct Counts {
     /// `Rc::strong_count`.

@@ -10,6 +10,16 @@ use crate::ledger::stats::LabelId;
 use crate::ledger::value::Value;
 
 /// An object id: positive, unique within a Lua state, never reused.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let (a, b) = (rcprobe::Tally::new(&lua, "a")?, rcprobe::Tally::new(&lua, "b")?);
+/// let (first, second): (rcprobe::Id, rcprobe::Id) = (a.id(), b.id());
+/// assert!(first >= 1 && second > first);
+/// # Ok(())
+/// # }
+/// ```
 pub type Id = u32;
 
 /// A strong reference to an object: what Probes and Rust-side holds own.

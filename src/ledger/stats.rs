@@ -7,17 +7,34 @@ use mlua::{Lua, Result as LuaResult, Table};
 /// The label `new` uses when none is given.
 pub(crate) const DEFAULT_LABEL: &[u8] = b"probe";
 
+/// What a Lua state (or one label) created and dropped: `rcprobe.stats()` in Rust.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// let first = rcprobe::Tally::new(&lua, "Entity")?;
+/// let second = rcprobe::Tally::new(&lua, "Entity")?;
+/// drop(first);
+/// let stats = rcprobe::stats_of(&lua, "Entity")?;
+/// assert_eq!((2, 1, 1, 2), (stats.created, stats.dropped, stats.alive(), stats.peak));
+/// # drop(second);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub struct Stats {
+    /// Objects created (ids issued).
     pub created: u64,
+    /// Objects dropped. A tracked `Rc` counts once rcprobe notices its drop, when it reports.
     pub dropped: u64,
-    /// The most objects alive at once.
+    /// The most objects alive at once (a tracked `Rc` counts until its drop is noticed).
     pub peak: u64,
     /// `opts.bytes` of the live objects.
     pub bytes: u64,
 }
 
 impl Stats {
+    /// Objects alive: created minus dropped.
     pub fn alive(&self) -> u64 {
         self.created - self.dropped
     }

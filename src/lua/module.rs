@@ -13,7 +13,16 @@ use crate::lua::probe::{self, Probe};
 use crate::lua::weak_probe::{self, WeakProbe};
 use crate::lua::{collect, create, info, internal, pass, stats, target, watch};
 
-/// The Lua rcprobe was built for, as `rcprobe.LUA` reports it.
+/// The Lua rcprobe was built for, as `rcprobe.LUA` reports it: `"Lua 5.1"` ... `"Lua 5.5"` or
+/// `"LuaJIT"`.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// assert_eq!(rcprobe::LUA, rcprobe::open(&lua)?.get::<String>("LUA")?);
+/// # Ok(())
+/// # }
+/// ```
 pub const LUA: &str = if cfg!(feature = "luajit") {
     "LuaJIT"
 } else if cfg!(feature = "lua51") {
