@@ -97,10 +97,15 @@ end
 
 --- Measures every case in every column of the running Lua with `lab`, and returns a list of
 --- `{row, column, measured, expected}` (`measured` is "error: ..." on one line if the case
---- raised).
-function atlas.measure_all(lab)
+--- raised). `names`, a list of scenario names, measures only those.
+function atlas.measure_all(lab, names)
   local results = {}
-  for _, scenario in ipairs(atlas.scenarios()) do
+  local scenarios = atlas.scenarios()
+  if names then
+    scenarios = {}
+    for i, name in ipairs(names) do scenarios[i] = atlas.scenario(name) end
+  end
+  for _, scenario in ipairs(scenarios) do
     for _, case in ipairs(scenario.cases) do
       for _, column in ipairs(atlas.columns_of(lab.LUA)) do
         local ok, words = pcall(lab.run, case, column)
