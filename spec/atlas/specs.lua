@@ -14,8 +14,9 @@ local function measured_in_new_process(name)
   local script = os.tmpname()
   local file = assert(io.open(script, "w"))
   file:write(("package.path, package.cpath = %q, %q\n"):format(package.path, package.cpath), [[
-local atlas, lab = require("spec.atlas.atlas"), require("spec.atlas.lab")
-for _, result in ipairs(atlas.measure_all(lab, { ]], ("%q"):format(name), [[ })) do
+local atlas = require("spec.atlas.atlas")
+local lab = require("spec.atlas.lab")
+for _, result in ipairs(atlas.measure(lab, atlas.scenario(]], ("%q"):format(name), [[))) do
   io.write(result.row, "\t", result.column, "\t", result.measured, "\n")
 end
 ]])
