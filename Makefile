@@ -2,11 +2,14 @@
 #   make demo   install what is missing, build the rock for Lua 5.4, run examples/seed.lua
 #   make test   the same set-up, then every check on every interpreter (tools/check.sh)
 # and the others:
+#   make soak      each interpreter's busted suite under many shuffled seeds
+#                  (RCPROBE_SOAK_SEEDS, default 10), the model test under fresh seeds and the
+#                  Rust tests repeated; ends with one line per interpreter (tools/soak.sh)
 #   make memcheck  the busted suite on Lua 5.4 under valgrind (also part of make test)
 #   make atlas     measure every atlas scenario on every Lua and write docs/atlas.md
 #   make bench     rcprobe against baselines from the same crate; writes bench/results.md
 
-.PHONY: demo test memcheck atlas bench deps clean
+.PHONY: demo test soak memcheck atlas bench deps clean
 
 deps:
 	@tools/deps.sh
@@ -17,6 +20,9 @@ demo: deps
 
 test: deps
 	@tools/check.sh
+
+soak: deps
+	@tools/soak.sh
 
 memcheck: deps
 	@tools/memcheck.sh

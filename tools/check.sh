@@ -2,6 +2,10 @@
 # `make test`: every check rcprobe has, run even when an earlier one fails, then one last
 # line "N passed, N failed" that sums them all. A test suite adds its own test counts; a
 # check without counts (a lint, a build) adds 1 passed or 1 failed. Logs go to build/logs/.
+#
+# Each interpreter's busted suite runs twice: in file order, then shuffled (`busted
+# --shuffle`) with the seed RCPROBE_SEED, or one from the clock, printed with the command
+# that replays it; the shuffled run's model test does SHUFFLED_MODEL_OPS operations.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +13,11 @@ INTERPRETERS=(lua5.1 lua5.2 lua5.3 lua5.4 luajit)
 FEATURES=(lua51 lua52 lua53 lua54 lua55 luajit)
 LOGS=build/logs
 mkdir -p "$LOGS"
+SEED=${RCPROBE_SEED:-$(date +%s)}
+# The file-order run does the model test's default 20,000 operations. In the shuffled run
+# the model test is one more spec whose place and garbage move; 1,000 operations do that,
+# and its cost grows with the heap the specs before it left (up to minutes on LuaJIT).
+SHUFFLED_MODEL_OPS=1000
 
 passed=0
 failed=0
@@ -17,7 +26,7 @@ summary=()
 tally() { # name passed failed
   passed=$((passed + $2))
   failed=$((failed + $3))
-  summary+=("$(printf '  %-34s %5d passed %4d failed' "$1" "$2" "$3")")
+  summary+=("$(printf '  %-44s %5d passed %4d failed' "$1" "$2" "$3")")
 }
 
 # Runs a command, showing and logging its output; returns its status.
@@ -52,23 +61,33 @@ cargo_tests() {
   done
 }
 
+busted_suite() { # name log interpreter [busted options...]: one run of the suite
+  local name=$1 log=$2 interpreter=$3 status p f
+  shift 3
+  (
+    eval "$(tools/rock.sh env "$interpreter")"
+    run "$log" "$interpreter" /usr/bin/busted -o plainTerminal "$@"
+  )
+  status=$?
+  p=$(sum_matches "$log" '[0-9]+ successes? /')
+  f=$(( $(sum_matches "$log" '[0-9]+ failures? /') + $(sum_matches "$log" '[0-9]+ errors? /') ))
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # busted itself failed
+  tally "$name" "$p" "$f"
+}
+
 busted_specs() {
-  local interpreter log status p f
+  local interpreter
+  echo "==> busted --shuffle seed: $SEED (replay one interpreter's shuffled run with:"
+  echo "    eval \"\$(tools/rock.sh env luajit)\" && RCPROBE_MODEL_OPS=$SHUFFLED_MODEL_OPS \\"
+  echo "      luajit /usr/bin/busted --shuffle --seed=$SEED    # or RCPROBE_SEED=$SEED make test)"
   for interpreter in "${INTERPRETERS[@]}"; do
     if ! run "$LOGS/rock-$interpreter.log" tools/rock.sh "$interpreter"; then
       tally "luarocks make ($interpreter)" 0 1
       continue
     fi
-    log=$LOGS/busted-$interpreter.log
-    (
-      eval "$(tools/rock.sh env "$interpreter")"
-      run "$log" "$interpreter" /usr/bin/busted -o plainTerminal
-    )
-    status=$?
-    p=$(sum_matches "$log" '[0-9]+ successes? /')
-    f=$(( $(sum_matches "$log" '[0-9]+ failures? /') + $(sum_matches "$log" '[0-9]+ errors? /') ))
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # busted itself failed
-    tally "busted ($interpreter)" "$p" "$f"
+    busted_suite "busted ($interpreter)" "$LOGS/busted-$interpreter.log" "$interpreter"
+    RCPROBE_MODEL_OPS=$SHUFFLED_MODEL_OPS busted_suite "busted shuffled seed=$SEED ($interpreter)" \
+      "$LOGS/busted-shuffled-$interpreter.log" "$interpreter" --shuffle --seed="$SEED"
   done
 }
 

@@ -95,24 +95,30 @@ function atlas.scenarios()
   return scenarios
 end
 
---- Measures every case in every column of the running Lua with `lab`, and returns a list of
---- `{row, column, measured, expected}` (`measured` is "error: ..." on one line if the case
---- raised).
-function atlas.measure_all(lab)
-  local results = {}
-  for _, scenario in ipairs(atlas.scenarios()) do
-    for _, case in ipairs(scenario.cases) do
-      for _, column in ipairs(atlas.columns_of(lab.LUA)) do
-        local ok, words = pcall(lab.run, case, column)
-        results[#results + 1] = {
-          row = case.row,
-          column = column.key,
-          measured = ok and words or ("error: " .. tostring(words)):gsub("%s+", " "),
-          expected = case.cells[column.key],
-        }
-      end
+--- Measures every case of `scenario` (from `atlas.scenario`) in every column of the running
+--- Lua with `lab`, and appends to `results` (default: a new list) one
+--- `{row, column, measured, expected}` per cell (`measured` is "error: ..." on one line if
+--- the case raised). Returns `results`.
+function atlas.measure(lab, scenario, results)
+  results = results or {}
+  for _, case in ipairs(scenario.cases) do
+    for _, column in ipairs(atlas.columns_of(lab.LUA)) do
+      local ok, words = pcall(lab.run, case, column)
+      results[#results + 1] = {
+        row = case.row,
+        column = column.key,
+        measured = ok and words or ("error: " .. tostring(words)):gsub("%s+", " "),
+        expected = case.cells[column.key],
+      }
     end
   end
+  return results
+end
+
+--- `atlas.measure` for every scenario, in order, in one list.
+function atlas.measure_all(lab)
+  local results = {}
+  for _, scenario in ipairs(atlas.scenarios()) do atlas.measure(lab, scenario, results) end
   return results
 end
 

@@ -12,6 +12,11 @@
 --   never inside the arguments of another call: on LuaJIT, the slot after a pending call's
 --   function is its frame link, written only when the call is made, so until then it keeps
 --   whatever value was there (scenario 2d shows it).
+-- On LuaJIT, `lab.run` also turns the JIT compiler off for the case: a trace compiled while it
+-- runs (say for the loop of `collections_until`, once that loop is hot) keeps the closures it
+-- was specialized to as constants, and so their upvalues, until the trace is flushed. A case
+-- whose `done` function captures a handle would then keep it alive, on some runs only (which
+-- loops get hot depends on everything that ran before).
 --
 -- It needs nothing but rcprobe and the standard libraries (no `debug`, no luassert), so that
 -- tests/atlas.rs can run the same scenarios on a vendored Lua 5.5 created with `Lua::new()`:
@@ -115,6 +120,11 @@ local function is_running()
   return not ok or running
 end
 
+-- LuaJIT: whether the JIT compiler is on; false elsewhere.
+local function jit_is_on()
+  return jit ~= nil and (jit.status())
+end
+
 -- Ids of live objects created after id `mark`.
 local function survivors(mark)
   local ids = {}
@@ -125,9 +135,12 @@ local function survivors(mark)
 end
 
 --- Runs `case.measure(rcprobe, lab)` in the collector mode of `column` (nil: the default
---- mode) with the collector stopped, and returns its words. Raises if the case fails or
---- leaves an object alive. The collector's mode and running state are restored.
+--- mode) with the collector stopped, and on LuaJIT with the JIT compiler off, and returns its
+--- words. Raises if the case fails or leaves an object alive. The collector's mode and
+--- running state, and the compiler's state, are restored.
 function lab.run(case, column)
+  local jit_was_on = jit_is_on()
+  if jit_was_on then jit.off() end
   local was_running = is_running()
   local previous_mode = set_mode(column.mode)
   lab.mode = column.mode or "incremental"
@@ -140,6 +153,7 @@ function lab.run(case, column)
   set_mode(previous_mode)
   lab.mode = nil
   if was_running then collectgarbage("restart") else collectgarbage("stop") end
+  if jit_was_on then jit.on() end
   if not ok then error(words, 0) end
   if #left > 0 then
     error(("%s left %d object(s) alive: %s"):format(case.name, #left, table.concat(left, ", ")), 0)
