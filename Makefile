@@ -5,7 +5,8 @@
 #   make soak      each interpreter's busted suite under many shuffled seeds
 #                  (RCPROBE_SOAK_SEEDS, default 10), the model test under fresh seeds and the
 #                  Rust tests repeated; ends with one line per interpreter (tools/soak.sh)
-#   make memcheck  the busted suite on Lua 5.4 under valgrind (also part of make test)
+#   make memcheck  the busted suite on Lua 5.4 and the Rust tests on a vendored Lua 5.4 under
+#                  valgrind (also part of make test)
 #   make atlas     measure every atlas scenario on every Lua and write docs/atlas.md
 #   make bench     rcprobe against baselines from the same crate; writes bench/results.md
 

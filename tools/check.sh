@@ -92,7 +92,8 @@ busted_specs() {
 }
 
 memcheck() {
-  check "memcheck (busted on lua5.4 under valgrind)" "$LOGS/memcheck.log" tools/memcheck.sh
+  check "memcheck (busted on lua5.4 under valgrind)" "$LOGS/memcheck.log" tools/memcheck.sh busted
+  check "memcheck (Rust tests on vendored lua5.4)" "$LOGS/memcheck-rust.log" tools/memcheck.sh rust
 }
 
 examples() {
@@ -113,6 +114,9 @@ lints() {
     fi
   done
   check "luacheck" "$LOGS/luacheck.log" luacheck lua src/lua/api.lua spec examples bench tests/support tools/atlas.lua
+  # Every public item is documented (missing_docs under clippy above), and rustdoc's links work.
+  check "cargo doc" "$LOGS/doc.log" env RUSTDOCFLAGS="-D warnings" \
+    cargo doc --locked --no-deps --features lua54,vendored --target-dir target/vendored-lua54
 }
 
 cargo_tests
