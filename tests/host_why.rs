@@ -215,3 +215,26 @@ fn plain_entities_are_counted_per_type_and_a_kept_one_is_found() -> mlua::Result
     assert_eq!(0, rcprobe::stats_of(&lua, "Entity")?.alive());
     Ok(())
 }
+
+#[test]
+fn a_link_that_holds_its_owners_own_handle_is_a_cycle_through_rust() -> mlua::Result<()> {
+    struct Node {
+        tally: rcprobe::Tally,
+        me: RefCell<Option<rcprobe::Link<AnyUserData>>>,
+    }
+    impl UserData for Node {}
+
+    let lua = lua_with_debug()?;
+    rcprobe::handles::<Node, _>(&lua, |node| &node.tally)?;
+    let node =
+        lua.create_userdata(Node { tally: rcprobe::Tally::new(&lua, "Node")?, me: RefCell::new(None) })?;
+    let id = node.borrow::<Node>()?.tally.id();
+    let link = rcprobe::Link::with_owner(&lua, id, "Node.me", node.clone())?;
+    *node.borrow::<Node>()?.me.borrow_mut() = Some(link);
+    drop(node);
+    rcprobe::full_gc(&lua)?;
+    let why = rcprobe::why(&lua, id)?;
+    assert_eq!(("cycle through Rust", 1), (why.verdict.as_str(), why.linked), "{why:?}");
+    assert!(why.linked_paths[0].starts_with("Rust: Node.me (a cycle through Rust"), "{why:?}");
+    Ok(())
+}

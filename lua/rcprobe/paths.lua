@@ -167,8 +167,7 @@ local function explain(infos, asked, max_steps)
         ref.steps = steps
         ref.line = render(steps)
         -- A link root: whose link, and whether it closes a cycle through Rust.
-        local first = steps[1]
-        local link = first and first.kind == "link" and link_of[first.object]
+        local link = ref.linked and root_link(ref.from, ref.target)
         if link and link.owner and leads_back(link.owner, info.id or info, {}) then
           ref.cycle = link.label and "host" or "probe"
           ref.own = link.owner == info.id
