@@ -1,0 +1,91 @@
+//! The examples print what the README shows, on every Lua: each Rust example runs as the binary
+//! `cargo test` builds, and what it prints is compared with the output committed next to it
+//! (examples/<name>.out).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The example binary `name` of this build: `cargo test` builds the examples next to the test
+/// binaries, in target/<profile>/examples/.
+fn example_binary(name: &str) -> PathBuf {
+    let test_binary = std::env::current_exe().expect("the test binary's path");
+    let profile = test_binary.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    let binary = profile.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: `cargo test` builds the examples, `cargo test --test examples` alone does not \
+         (run `cargo build --examples` with the same features and target directory first)",
+        binary.display()
+    );
+    binary
+}
+
+/// What the example `name` prints, given `args`.
+fn run_example(name: &str, args: &[&str]) -> String {
+    let output = Command::new(example_binary(name)).args(args).output().expect("the example runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+    assert!(
+        output.status.success(),
+        "examples/{name}.rs failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The committed output of the example `name`: examples/<name>.out, or on Lua 5.1 and LuaJIT
+/// examples/<name>.lua51.out where there is one. Those two count one more table per userdata in
+/// a census: mlua gives each userdata a table of its own there (the userdata's environment,
+/// where it keeps the user value), and the census counts it as a new table.
+fn committed(name: &str) -> String {
+    let lua51 = format!("examples/{name}.lua51.out");
+    let path = if (rcprobe::LUA == "Lua 5.1" || rcprobe::LUA == "LuaJIT") && Path::new(&lua51).exists() {
+        lua51
+    } else {
+        format!("examples/{name}.out")
+    };
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// Compares line by line, so that a failure shows the first line that differs.
+fn assert_prints(name: &str, expected: &str, actual: &str) {
+    for (number, (expected_line, actual_line)) in expected.lines().zip(actual.lines()).enumerate() {
+        assert_eq!(
+            expected_line,
+            actual_line,
+            "examples/{name}: line {} differs from examples/{name}.out (the example prints it on Lua 5.4)",
+            number + 1
+        );
+    }
+    assert_eq!(expected, actual, "examples/{name}: the output and examples/{name}.out differ in length");
+}
+
+macro_rules! rust_examples {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let name = stringify!($name);
+            assert_prints(name, &committed(name), &run_example(name, &[]));
+        }
+    )*};
+}
+
+rust_examples!(article);
+
+#[test]
+fn every_example_is_run_here() {
+    let listed = include_str!("examples.rs");
+    let rust = listed.lines().find(|line| line.starts_with("rust_examples!(")).expect("the list");
+    for entry in std::fs::read_dir("examples").unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let name = file.split('.').next().unwrap_or_default().to_string();
+        match name.as_str() {
+            _ if file.ends_with(".out") => {}
+            "host" | "seed" => {} // tools/check.sh and spec/example_spec.lua run them
+            _ => assert!(
+                rust.contains(&format!("{name},")) || rust.contains(&format!("{name})")),
+                "tests/examples.rs does not run examples/{file}"
+            ),
+        }
+    }
+}
