@@ -70,7 +70,7 @@ macro_rules! rust_examples {
     )*};
 }
 
-rust_examples!(article, button, event_bus, entities);
+rust_examples!(article, button, event_bus, entities, testing);
 
 #[test]
 fn every_example_is_run_here() {
