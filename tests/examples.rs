@@ -1,9 +1,11 @@
 //! The examples print what the README shows, on every Lua: each Rust example runs as the binary
 //! `cargo test` builds, and what it prints is compared with the output committed next to it
-//! (examples/<name>.out).
+//! (examples/<name>.out), examples/growth.lua likewise in a vendored Lua.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use mlua::{Lua, Table, Variadic};
 
 /// The example binary `name` of this build: `cargo test` builds the examples next to the test
 /// binaries, in target/<profile>/examples/.
@@ -72,6 +74,35 @@ macro_rules! rust_examples {
 
 rust_examples!(article, button, event_bus, entities, testing);
 
+/// Where Debian keeps luassert and say (pure Lua, the same files for every version).
+const SYSTEM_LUA_PATH: &str = "/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua";
+
+/// Runs examples/growth.lua as `lua5.4 examples/growth.lua` would (a state with the debug
+/// library, rcprobe and its companions built in), and returns what it printed.
+#[allow(unsafe_code)]
+fn run_growth_lua() -> mlua::Result<String> {
+    // SAFETY: the example uses the debug library only through rcprobe's reports, to read.
+    let lua = unsafe { Lua::unsafe_new() };
+    rcprobe::open(&lua)?;
+    lua.globals().get::<Table>("package")?.set("path", SYSTEM_LUA_PATH)?;
+    let printed = lua.create_table()?;
+    let sink = printed.clone();
+    lua.globals().set(
+        "print",
+        lua.create_function(move |_, values: Variadic<String>| sink.raw_push(values.join("\t")))?,
+    )?;
+    let code = std::fs::read_to_string("examples/growth.lua")?;
+    lua.load(code).set_name("@examples/growth.lua").exec()?;
+    let lines: Vec<String> = printed.sequence_values().collect::<mlua::Result<_>>()?;
+    Ok(lines.iter().map(|line| format!("{line}\n")).collect())
+}
+
+#[test]
+fn growth_lua() -> mlua::Result<()> {
+    assert_prints("growth.lua", &committed("growth"), &run_growth_lua()?);
+    Ok(())
+}
+
 #[test]
 fn every_example_is_run_here() {
     let listed = include_str!("examples.rs");
@@ -82,6 +113,7 @@ fn every_example_is_run_here() {
         match name.as_str() {
             _ if file.ends_with(".out") => {}
             "host" | "seed" => {} // tools/check.sh and spec/example_spec.lua run them
+            "growth" => {}        // growth_lua
             _ => assert!(
                 rust.contains(&format!("{name},")) || rust.contains(&format!("{name})")),
                 "tests/examples.rs does not run examples/{file}"
