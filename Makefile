@@ -9,8 +9,9 @@
 #                  valgrind (also part of make test)
 #   make atlas     measure every atlas scenario on every Lua and write docs/atlas.md
 #   make bench     rcprobe against baselines from the same crate; writes bench/results.md
+#   make docs      the examples' pinned output and the README's pictures, from real runs
 
-.PHONY: demo test soak memcheck atlas bench deps clean
+.PHONY: demo test soak memcheck atlas bench docs deps clean
 
 deps:
 	@tools/deps.sh
@@ -33,6 +34,9 @@ atlas: deps
 
 bench: deps
 	@tools/bench.sh
+
+docs: deps
+	@tools/docs.sh
 
 clean:
 	rm -rf build target .rocks

@@ -1,6 +1,8 @@
 //! The examples print what the README shows, on every Lua: each Rust example runs as the binary
-//! `cargo test` builds, and what it prints is compared with the output committed next to it
-//! (examples/<name>.out), examples/growth.lua likewise in a vendored Lua.
+//! `cargo test` builds, examples/growth.lua in a vendored Lua, and what they print is compared
+//! with the output committed next to them (examples/<name>.out). The README's pictures are
+//! checked too: docs/<name>.dot is what the example draws now, and docs/<name>.svg what Graphviz
+//! makes of it. `make docs` (tools/docs.sh) writes all of these again from real runs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,7 +57,7 @@ fn assert_prints(name: &str, expected: &str, actual: &str) {
         assert_eq!(
             expected_line,
             actual_line,
-            "examples/{name}: line {} differs from examples/{name}.out (the example prints it on Lua 5.4)",
+            "examples/{name}: line {} differs from examples/{name}.out (make docs writes it again)",
             number + 1
         );
     }
@@ -120,4 +122,36 @@ fn every_example_is_run_here() {
             ),
         }
     }
+}
+
+/// The Graphviz flags of tools/docs.sh: the caption in the nodes' font.
+const DOT_FLAGS: [&str; 3] = ["-Tsvg", "-Gfontname=Helvetica", "-Gfontsize=11"];
+
+/// docs/<name>.dot is what `examples/<name> --dot` prints now, and docs/<name>.svg is what
+/// Graphviz draws of it (Debian's graphviz, which tools/deps.sh installs).
+fn assert_picture_is_fresh(name: &str) {
+    let dot = run_example(name, &["--dot"]);
+    let committed_dot = std::fs::read_to_string(format!("docs/{name}.dot")).expect("the committed DOT");
+    assert_prints(&format!("{name} --dot"), &committed_dot, &dot);
+    let rendered = Command::new("dot")
+        .args(DOT_FLAGS)
+        .arg(format!("docs/{name}.dot"))
+        .output()
+        .expect("Graphviz's dot, which `make docs` and `make test` install (Debian's graphviz)");
+    assert!(rendered.status.success(), "dot failed: {}", String::from_utf8_lossy(&rendered.stderr));
+    let committed_svg = std::fs::read_to_string(format!("docs/{name}.svg")).expect("the committed SVG");
+    assert!(
+        committed_svg == String::from_utf8_lossy(&rendered.stdout),
+        "docs/{name}.svg is not what Graphviz draws of docs/{name}.dot: run make docs"
+    );
+}
+
+#[test]
+fn docs_article_picture_is_fresh() {
+    assert_picture_is_fresh("article");
+}
+
+#[test]
+fn docs_button_picture_is_fresh() {
+    assert_picture_is_fresh("button");
 }
