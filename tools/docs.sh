@@ -6,7 +6,8 @@
 #                               table more per userdata in a census (tests/examples.rs says why)
 #   docs/<name>.dot, .svg       rcprobe.paths.dot of the article's case and of the button cycle,
 #                               drawn by Graphviz
-# tests/examples.rs fails when any of them is stale.
+# tests/examples.rs fails when any of them is stale, and tests/readme.rs when the README's
+# blocks no longer show them: update the README by hand then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
