@@ -1,5 +1,6 @@
 //! The README's "Testing a Rust host": its test, run here against the host of
-//! examples/testing/app.rs, as a host's own tests/sessions.rs runs it against its crate `app`.
+//! examples/testing/app.rs, as a host's own tests/sessions.rs runs it against its crate `app`
+//! (tools/host-crate.sh builds that crate, with the README's Cargo.toml lines).
 //! examples/testing/main.rs runs it against the host's bug and prints the failure.
 #![allow(unsafe_code)] // this crate denies unsafe code; a host's tests may load the debug library
 

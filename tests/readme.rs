@@ -2,7 +2,8 @@
 //! still alive?", "Testing a Rust host" and "See it". Their output blocks are compared with the
 //! examples' pinned output (examples/<name>.out, which tests/examples.rs compares with real
 //! runs), and their code with the examples' source. A line `...` in an output block stands for
-//! lines left out.
+//! lines left out. tools/host-crate.sh checks the rest of "Testing a Rust host" in a crate of its
+//! own: its Cargo.toml lines, and cargo test's output.
 
 use std::fs;
 

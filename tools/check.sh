@@ -96,9 +96,21 @@ memcheck() {
   check "memcheck (Rust tests on vendored lua5.4)" "$LOGS/memcheck-rust.log" tools/memcheck.sh rust
 }
 
+# examples/growth.lua on the stock lua5.4, with the rock busted_specs installed: as pinned.
+growth_lua() {
+  (eval "$(tools/rock.sh env lua5.4)" && lua5.4 examples/growth.lua | diff -u examples/growth.out -)
+}
+
+# Every example, as the README tells users to run it (cargo test compares their output on every
+# vendored Lua: tests/examples.rs), then the README's host crate (tools/host-crate.sh).
 examples() {
-  check "cargo run --example host" "$LOGS/example-host.log" \
-    cargo run --locked --example host --features lua54,vendored --target-dir target/vendored-lua54
+  local name
+  for name in host article button event_bus entities testing; do
+    check "cargo run --example $name" "$LOGS/example-$name.log" \
+      cargo run --locked --example "$name" --features lua54,vendored --target-dir target/vendored-lua54
+  done
+  check "lua5.4 examples/growth.lua" "$LOGS/example-growth.log" growth_lua
+  check "the README's host crate" "$LOGS/host-crate.log" tools/host-crate.sh
 }
 
 lints() {

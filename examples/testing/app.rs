@@ -2,7 +2,8 @@
 //! and the host keeps the sessions logged in in a registry table, by user.
 //!
 //! tests/host_testing.rs is the test, run against this host; examples/testing/main.rs runs it
-//! against the host's `logout` as first written too.
+//! against the host's `logout` as first written too. tools/host-crate.sh makes this file the
+//! src/lib.rs of a crate named `app`, with the README's Cargo.toml lines and test.
 
 use mlua::{AnyUserData, Lua, Table, UserData, UserDataMethods};
 
