@@ -33,3 +33,39 @@ describe("examples/seed.lua", function()
     assert.are.same({ 1, 1, 1, 1 }, printed_counts(lend_part))
   end)
 end)
+
+-- The README's busted example, run as a user would: its spec and helper files in a folder of
+-- their own, busted started there by this interpreter. What it prints must be what the README
+-- shows.
+describe("README.md's busted example", function()
+  local function section(text, title)
+    return assert(text:match("\n## " .. title .. "\n(.-)\n## "), "README has no section " .. title)
+  end
+
+  it("prints the failure the README shows", function()
+    local readme = section(helper.read_file("README.md"), "Using rcprobe with busted")
+    local spec = readme:match("```lua\n(local rcprobe = require%(\"rcprobe\"%).-)```")
+    local shown = readme:match("busted prints[^\n]*\n\n```text\n(.-)```")
+    assert.is_not_nil(spec, "the README's spec")
+    assert.is_not_nil(shown, "the README's output")
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute(("mkdir -p %q/spec"):format(dir)))
+    local function write(name, text)
+      local file = assert(io.open(dir .. "/" .. name, "w"))
+      file:write(text)
+      file:close()
+    end
+    write("spec/session_spec.lua", spec)
+    write("spec/helper.lua", 'require("rcprobe.luassert")\n')
+    write(".busted", 'return { _all = { helper = "spec/helper.lua" } }\n')
+    local output = assert(io.popen(("cd %q && %s /usr/bin/busted -o plainTerminal 2>&1"):format(dir,
+      helper.interpreter()), "r"))
+    local text = output:read("*a")
+    output:close()
+    os.execute(("rm -rf %q"):format(dir))
+    -- The failure as busted words it, from the spec's line to the end of the report.
+    local failure = text:match("(spec/session_spec%.lua:13: .-)%s*$") or text
+    assert.are.equal(shown, failure .. "\n")
+  end)
+end)

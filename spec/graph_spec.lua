@@ -55,7 +55,7 @@ describe("paths.graph()", function()
     local id = parked(function(p) _G.rcprobe_graph = { p } end, "graphed")
     local graph = paths.graph(id)
     assert.are.same({ { id = id, name = ('object #%d "graphed"'):format(id), kind = "probe", alive = true,
-      label = "graphed", verdict = "reachable", summary = "strong 1 = 1 Probe reachable from Lua",
+      label = "graphed", verdict = "reachable", summary = "strong 1 = 1 Probe reachable from Lua (_G.rcprobe_graph[1])",
       node = graph.targets[1].node } }, graph.targets)
     assert.are.equal("target", graph.nodes[graph.targets[1].node].kind)
   end)

@@ -48,7 +48,7 @@ describe("rcprobe.luassert", function()
       local id = two_sessions()
       assert.are.equal(lines(
         ('Expected the strong count of object #%d "session" to be 1, but it is 2.'):format(id),
-        ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        ('object #%d "session": strong 2, weak 0, held 0, links nothing'):format(id),
         "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
@@ -64,7 +64,7 @@ describe("rcprobe.luassert", function()
       helper.collect() -- the parked Probe is garbage until then
       assert.are.equal(lines(
         ('Expected the strong count of object #%d "held" to be 0, but it is 1.'):format(id),
-        ('object #%d "held": strong 1, weak 0, Rust holds 1, links a Lua value'):format(id),
+        ('object #%d "held": strong 1, weak 0, held 1, links a Lua value'):format(id),
         "  why: strong 1 = 1 held by Rust (rcprobe.hold)",
         "  kept alive by:",
         "    rcprobe.hold: Rust keeps 1 strong reference (rcprobe.release drops it)"
@@ -77,7 +77,7 @@ describe("rcprobe.luassert", function()
       assert.is_not.strong_count(1, id)
       assert.are.equal(lines(
         ('Expected the strong count of object #%d "session" not to be 2, but it is 2.'):format(id),
-        ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        ('object #%d "session": strong 2, weak 0, held 0, links nothing'):format(id),
         "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
@@ -117,8 +117,8 @@ describe("rcprobe.luassert", function()
       end, "session")
       assert.are.equal(lines(
         ('Expected the weak count of object #%d "session" to be 0, but it is 1.'):format(id),
-        ('object #%d "session": strong 1, weak 1, Rust holds 0, no link'):format(id),
-        "  why: strong 1 = 1 Probe reachable from Lua",
+        ('object #%d "session": strong 1, weak 1, held 0, links nothing'):format(id),
+        "  why: strong 1 = 1 Probe reachable from Lua (_G.rcprobe_sessions[1])",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
         "  weak references from:",
@@ -157,7 +157,7 @@ describe("rcprobe.luassert", function()
       local id = two_sessions()
       assert.are.equal(lines(
         ('Expected object #%d "session" not to be alive, but it is.'):format(id),
-        ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        ('object #%d "session": strong 2, weak 0, held 0, links nothing'):format(id),
         "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
@@ -202,7 +202,7 @@ describe("rcprobe.luassert", function()
       local id = two_sessions()
       assert.are.equal(lines(
         ('Expected object #%d "session" to be dropped, but it is alive.'):format(id),
-        ('object #%d "session": strong 2, weak 0, Rust holds 0, no link'):format(id),
+        ('object #%d "session": strong 2, weak 0, held 0, links nothing'):format(id),
         "  why: strong 2 = 2 Probes reachable from Lua",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
@@ -229,7 +229,7 @@ describe("rcprobe.luassert", function()
       local id = parked(function(p) p:link({ p }) end, "cycle")
       assert.are.equal(lines(
         ('Expected object #%d "cycle" to be collectable, but it survived rcprobe.full_gc().'):format(id),
-        ('object #%d "cycle": strong 1, weak 0, Rust holds 0, links a Lua value'):format(id),
+        ('object #%d "cycle": strong 1, weak 0, held 0, links a Lua value'):format(id),
         "  why: strong 1 = 1 Probe reached only through Rust's links (a cycle through Rust)",
         "  kept alive by:",
         ('    Rust: link of probe #%d "cycle" -> [1] (its own link: a cycle through Rust that no collection frees; '
@@ -293,11 +293,11 @@ describe("rcprobe.luassert", function()
       assert.are.equal(lines(
         "Expected the function to leave nothing alive, but 2 objects of the 3 it created outlived it and "
           .. "rcprobe.full_gc():",
-        ('object #%d "session": strong 1, weak 0, Rust holds 0, no link'):format(ids[1]),
-        "  why: strong 1 = 1 Probe reachable from Lua",
+        ('object #%d "session": strong 1, weak 0, held 0, links nothing'):format(ids[1]),
+        "  why: strong 1 = 1 Probe reachable from Lua (_G.rcprobe_sessions[1])",
         "  kept alive by:",
         "    _G.rcprobe_sessions[1]",
-        ('object #%d "held": strong 1, weak 0, Rust holds 1, no link'):format(ids[2]),
+        ('object #%d "held": strong 1, weak 0, held 1, links nothing'):format(ids[2]),
         "  why: strong 1 = 1 held by Rust (rcprobe.hold)",
         "  kept alive by:",
         "    rcprobe.hold: Rust keeps 1 strong reference (rcprobe.release drops it)"

@@ -243,8 +243,9 @@ describe("paths.report()", function()
     p:link(true)
     local here = function_name(1)
     assert.are.equal(table.concat({
-      ('object #%d "session": strong 2, weak 1, Rust holds 1, links a Lua value'):format(p:id()),
-      "  why: strong 2 = 1 Probe reachable from Lua + 1 held by Rust (rcprobe.hold)",
+      ('object #%d "session": strong 2, weak 1, held 1, links a Lua value'):format(p:id()),
+      "  why: strong 2 = 1 Probe reachable from Lua (main thread -> local 'p' of " .. here .. ") + 1 held by Rust "
+        .. "(rcprobe.hold)",
       "  kept alive by:",
       "    rcprobe.hold: Rust keeps 1 strong reference (rcprobe.release drops it)",
       "    main thread -> local 'p' of " .. here,

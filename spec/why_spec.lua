@@ -31,7 +31,7 @@ describe("paths.why()", function()
     assert.are.same({ id = id, label = "kept", kind = "probe", strong = 1, alive = true },
       { id = why.id, label = why.label, kind = why.kind, strong = why.strong, alive = why.alive })
     assert.are.same({ "_G.rcprobe_why[1]" }, why.paths.reachable)
-    assert.are.equal("strong 1 = 1 Probe reachable from Lua", why.summary)
+    assert.are.equal("strong 1 = 1 Probe reachable from Lua (_G.rcprobe_why[1])", why.summary)
   end)
 
   it("explains the article's count of 2 after the call: the clone is unreached until a collection "
@@ -43,7 +43,8 @@ describe("paths.why()", function()
       assert.are.equal(2, why.strong)
       assert.are.same({ reachable = 1, unreached = 1, held = 0, linked = 0, outside = 0, verdict = "reachable" },
         causes(why))
-      assert.are.equal("strong 2 = 1 Probe reachable from Lua + " .. UNREACHED_PROBE, why.summary)
+      assert.are.equal(("strong 2 = 1 Probe reachable from Lua (main thread -> local 'p' of function "
+        .. "<spec/why_spec.lua:%d>) + %s"):format(debug.getinfo(1, "S").linedefined, UNREACHED_PROBE), why.summary)
       collectgarbage()
       why = paths.why(p:id())
       assert.are.same({ reachable = 1, unreached = 0, held = 0, linked = 0, outside = 0, verdict = "reachable" },
@@ -149,7 +150,7 @@ describe("paths.why()", function()
       assert.are.same({ reachable = 1, unreached = 0, held = 0, linked = 0, verdict = "reachable" }, causes(why))
       assert.are.same({ kind = "lua value", strong = nil }, { kind = why.kind, strong = why.strong })
       assert.are.same({ "_G.rcprobe_why.current" }, why.paths.reachable)
-      assert.are.equal("1 reference reachable from Lua", why.summary)
+      assert.are.equal("1 reference reachable from Lua (_G.rcprobe_why.current)", why.summary)
     end)
 
     it("accepts the value itself, as paths.to() does", function()

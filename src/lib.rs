@@ -38,7 +38,7 @@ pub use crate::host::inspect::{full_gc, is_alive, live, stats_of};
 pub use crate::host::lend::{Lendable, MutableBorrow, SharedBorrow, lend};
 pub use crate::host::link::Link;
 pub use crate::host::tally::Tally;
-pub use crate::host::testing::{Leak, Why, leaks, report, why};
+pub use crate::host::testing::{Leak, Why, dot, leaks, report, why};
 #[doc(hidden)]
 pub use crate::host::testing::{collectable_failure, no_leaks_failure};
 pub use crate::host::track::{counts, downgrade, stats, track};

@@ -124,8 +124,8 @@ fn every_example_is_run_here() {
     }
 }
 
-/// The Graphviz flags of tools/docs.sh: the caption in the nodes' font.
-const DOT_FLAGS: [&str; 3] = ["-Tsvg", "-Gfontname=Helvetica", "-Gfontsize=11"];
+/// The Graphviz flags of tools/docs.sh (paths.dot sets the fonts itself).
+const DOT_FLAGS: [&str; 1] = ["-Tsvg"];
 
 /// docs/<name>.dot is what `examples/<name> --dot` prints now, and docs/<name>.svg is what
 /// Graphviz draws of it (Debian's graphviz, which tools/deps.sh installs).

@@ -48,7 +48,8 @@ fn the_articles_rc_kept_by_lua_is_one_reachable_handle_and_the_hosts_own_rc() ->
     assert_eq!(vec!["_G.cache.current".to_string()], why.reachable_paths);
     assert_eq!("reachable", why.verdict);
     assert_eq!(
-        "strong 2 = 1 handle reachable from Lua + 1 outside Lua (your own Rc, or a handle rcprobe has not met)",
+        "strong 2 = 1 handle reachable from Lua (_G.cache.current) + 1 outside Lua (your own Rc clones, or \
+         userdata mlua made that rcprobe never met: make them with rcprobe::handle)",
         why.summary
     );
     let leaks = rcprobe::leaks(&lua, || Ok(()))?;
@@ -77,7 +78,8 @@ fn a_handle_no_root_reaches_is_unreached_once_rcprobe_has_met_it() -> mlua::Resu
     assert_eq!((Some(2), 0, 1, Some(1)), (why.strong, why.reachable, why.unreached, why.outside));
     assert_eq!(
         "strong 2 = 1 unreached handle (the next full collection frees it, unless Rust holds it where Lua cannot \
-         look or a stale stack slot does) + 1 outside Lua (your own Rc, or a handle rcprobe has not met)",
+         look or a stale stack slot does) + 1 outside Lua (your own Rc clones, or userdata mlua made that rcprobe never met: make them with \
+         rcprobe::handle)",
         why.summary
     );
     lua.gc_restart();
@@ -129,8 +131,8 @@ fn a_button_whose_handler_captures_it_is_a_cycle_through_rust_and_a_user_value_f
     assert_eq!(
         vec![
             "Rust: Button.on_click -> upvalue 'ok' of function <dialog.lua:2> (a cycle through Rust that Lua's \
-             collector cannot free: keep the value in the object's user value, or in a weak table, instead of a \
-             Rust field)"
+             collector cannot free: keep the value in the object's user value (AnyUserData::set_user_value), or let \
+             the closure reach the object through a weak-valued table, instead of a Rust field)"
                 .to_string()
         ],
         why.linked_paths
@@ -236,5 +238,24 @@ fn a_link_that_holds_its_owners_own_handle_is_a_cycle_through_rust() -> mlua::Re
     let why = rcprobe::why(&lua, id)?;
     assert_eq!(("cycle through Rust", 1), (why.verdict.as_str(), why.linked), "{why:?}");
     assert!(why.linked_paths[0].starts_with("Rust: Node.me (a cycle through Rust"), "{why:?}");
+    Ok(())
+}
+
+#[test]
+fn without_the_debug_library_a_cycle_through_an_upvalue_is_unknown_not_outside_lua() -> mlua::Result<()> {
+    let lua = Lua::new(); // no debug library: upvalues cannot be searched
+    rcprobe::handles::<Button, _>(&lua, |button| &button.tally)?;
+    let new_button = lua.create_function(|lua, ()| {
+        lua.create_userdata(Button { tally: rcprobe::Tally::new(lua, "Button")?, on_click: None })
+    })?;
+    lua.globals().set("Button", new_button)?;
+    lua.load("local ok = Button()\nok:on_click(function() return ok end)").exec()?;
+    rcprobe::full_gc(&lua)?;
+    let id = rcprobe::live(&lua, Some("Button"))?[0];
+    let why = rcprobe::why(&lua, id)?;
+    assert_eq!("unknown", why.verdict, "{why:?}");
+    let report = rcprobe::report(&lua, &[id])?;
+    assert!(!report.contains("it lives in Rust, outside Lua"), "{report}");
+    assert!(report.contains("  not searched: locals, upvalues and the registry"), "{report}");
     Ok(())
 }

@@ -63,7 +63,8 @@ fn the_article_2_after_the_call_why_and_1_after_full_gc() -> mlua::Result<()> {
     let why = rcprobe::why(&lua, id)?;
     assert_eq!(
         "strong 2 = 1 unreached handle (the next full collection frees it, unless Rust holds it where Lua \
-         cannot look or a stale stack slot does) + 1 outside Lua (your own Rc, or a handle rcprobe has not met)",
+         cannot look or a stale stack slot does) + 1 outside Lua (your own Rc clones, or userdata mlua made that rcprobe never met: make them with \
+         rcprobe::handle)",
         why.summary
     );
     rcprobe::full_gc(&lua)?;
@@ -160,8 +161,8 @@ fn assert_no_leaks_passes_and_its_failure_message_is_the_report() -> mlua::Resul
     assert_eq!(
         format!(
             "Expected the closure to leave nothing alive, but 1 object of the 2 it created outlived it and \
-             rcprobe::full_gc():\nobject #{id} \"session\": strong 1, weak 0, Rust holds 0, no link\n  why: strong 1 \
-             = 1 Probe reachable from Lua\n  kept alive by:\n    _G.sessions[1]"
+             rcprobe::full_gc():\nobject #{id} \"session\": strong 1, weak 0, held 0, links nothing\n  why: strong 1 \
+             = 1 Probe reachable from Lua (_G.sessions[1])\n  kept alive by:\n    _G.sessions[1]"
         ),
         message
     );

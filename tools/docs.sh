@@ -39,7 +39,7 @@ done
 
 for name in "${PICTURES[@]}"; do
   "$TARGET/debug/examples/$name" --dot > "docs/$name.dot"
-  dot -Tsvg -Gfontname=Helvetica -Gfontsize=11 "docs/$name.dot" > "docs/$name.svg" # as tests/examples.rs
+  dot -Tsvg "docs/$name.dot" > "docs/$name.svg" # as tests/examples.rs
   echo "docs/$name.dot docs/$name.svg"
 done
 

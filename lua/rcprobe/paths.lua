@@ -68,7 +68,8 @@ end
 
 local CYCLE_ADVICE = {
   probe = "p:unlink() breaks it",
-  host = "keep the value in the object's user value, or in a weak table, instead of a Rust field",
+  host = "keep the value in the object's user value (AnyUserData::set_user_value), or let the "
+    .. "closure reach the object through a weak-valued table, instead of a Rust field",
 }
 
 -- What keeps each object of `infos` alive, from one walk. `asked`: the handles and values the
@@ -171,6 +172,7 @@ local function explain(infos, asked, max_steps)
         if link and link.owner and leads_back(link.owner, info.id or info, {}) then
           ref.cycle = link.label and "host" or "probe"
           ref.own = link.owner == info.id
+          ref.owner = link.owner
         end
         e.refs[#e.refs + 1] = ref
       end
@@ -253,6 +255,9 @@ local function attribute(e)
   return causes
 end
 
+-- Who can hold the strong references that no walk finds.
+local OUTSIDE = "your own Rc clones, or userdata mlua made that rcprobe never met: make them with rcprobe::handle"
+
 -- What the handles of an object are called, for the words.
 local HANDLE_WORD = { probe = "Probe", rc = "handle", tally = "handle", ["lua value"] = "reference" }
 
@@ -262,8 +267,10 @@ local function summary(info, causes, unsearched)
   local handle = HANDLE_WORD[info.kind]
   local parts = {}
   if causes.reachable > 0 then
+    -- One path says where at once: "1 handle reachable from Lua (_G.cache.current)".
+    local only = causes.reachable == 1 and #causes.paths.reachable == 1 and causes.paths.reachable[1]
     parts[#parts + 1] = plural(causes.reachable, info.kind == "lua value" and "reference" or handle)
-      .. " reachable from Lua"
+      .. " reachable from Lua" .. (only and " (" .. only .. ")" or "")
   end
   if causes.linked > 0 then
     parts[#parts + 1] = plural(causes.linked, handle) .. " reached only through Rust's links"
@@ -280,16 +287,16 @@ local function summary(info, causes, unsearched)
         .. " where Lua cannot look or a stale stack slot does")
   end
   if causes.outside and causes.outside > 0 then
-    parts[#parts + 1] = format("%d outside Lua (%s)", causes.outside,
-      "your own Rc, or a handle rcprobe has not met")
+    parts[#parts + 1] = format("%d outside Lua (%s)", causes.outside, OUTSIDE)
   end
   if info.strong ~= nil then
     if #parts == 0 then return format("strong %d", info.strong) end
     return format("strong %d = %s", info.strong, concat(parts, " + "))
   end
   if #parts == 0 and info.kind == "tally" then
+    if unsearched then return "no handle found from the roots that were searched: see below" end
     return "no handle that a root reaches: it lives in Rust, outside Lua (or its handle is held by Rust "
-      .. "where Lua cannot look" .. (unsearched and ", or was not searched: see below)" or ")")
+      .. "where Lua cannot look)"
   end
   if #parts == 0 then
     return "no root that rcprobe can see reaches it: " .. (unsearched and "not searched everywhere: see below"
@@ -307,7 +314,8 @@ local function verdict(info, causes, unsearched)
   if causes.held > 0 then return "held" end
   if causes.linked > 0 then return "linked" end
   if causes.outside and causes.outside > 0 then return "outside" end
-  if info.kind == "tally" and causes.unreached == 0 then return "outside" end -- a value in Rust
+  -- A value in Rust, when every root was searched.
+  if info.kind == "tally" and causes.unreached == 0 and not unsearched then return "outside" end
   if unsearched then return "unknown" end
   return "unreached"
 end
@@ -342,12 +350,12 @@ local function to_lines(e, causes)
       or "garbage not yet collected, a stale stack slot, or held by Rust where Lua cannot look")
   end
   if causes.outside and causes.outside > 0 then
-    lines[#lines + 1] = format("outside Lua: %s (your own Rc clones, or handles rcprobe has not met)",
-      plural(causes.outside, "strong reference"))
+    lines[#lines + 1] = format("outside Lua: %s (%s)", plural(causes.outside, "strong reference"), OUTSIDE)
   end
   if #lines == 0 then
     -- Nothing found: say so, rather than an empty list that reads as "dropped".
-    lines[1] = info.kind == "tally" and "no handle that a root reaches: it lives in Rust, outside Lua"
+    lines[1] = e.unsearched and "no root that rcprobe searched reaches it (see \"not searched\")"
+      or info.kind == "tally" and "no handle that a root reaches: it lives in Rust, outside Lua"
       or "no root that rcprobe can see reaches it (garbage not yet collected, a stale stack slot, or "
       .. "held by Rust where Lua cannot look)"
   end
@@ -413,11 +421,11 @@ function paths.report(...)
     else
       local causes = attribute(e)
       if info.strong ~= nil then
-        lines[#lines + 1] = format("%s: strong %d, weak %d, Rust holds %d, %s", target.name(info),
-          info.strong, info.weak, info.held, info.linked and "links a Lua value" or "no link")
+        lines[#lines + 1] = format("%s: strong %d, weak %d, held %d, %s", target.name(info),
+          info.strong, info.weak, info.held, info.linked and "links a Lua value" or "links nothing")
       else
         lines[#lines + 1] = format("%s (%s): alive, %s", target.name(info), KIND_WORDS[info.kind],
-          info.linked and "links a Lua value" or "no link")
+          info.linked and "links a Lua value" or "links nothing")
       end
       lines[#lines + 1] = "  why: " .. summary(info, causes, e.unsearched)
       local kept = to_lines(e, causes)
@@ -563,12 +571,25 @@ local function build_graph(explained, opts)
               chain[#chain + 1] = edge(rust, this, "link", nil, true)
             end
           end
-          if previous then chain[#chain + 1] = edge(previous, this, s.kind, s.text) end
+          if previous then
+            -- An upvalue's edge leaves the function's own node: no need to name the function twice.
+            local label = s.kind == "upvalue" and s.text:gsub(" of function <.*>$", "") or s.text
+            chain[#chain + 1] = edge(previous, this, s.kind, label)
+          end
           previous = this
         end
         if ref.kind ~= "value" then
           -- A handle holds the object from Rust: strong or weak.
-          chain[#chain + 1] = edge(previous, object, ref.kind == "weak" and "weak" or "strong", nil, true)
+          local kind = ref.kind == "weak" and "weak" or "strong"
+          chain[#chain + 1] = edge(previous, object, kind, kind, true)
+        end
+        if ref.cycle and ref.owner then
+          -- Close the cycle on the picture: the owner holds the link from Rust.
+          local label = info_of(ref.owner).label
+          local owner = node("object " .. ref.owner, { kind = "target", target = ref.owner,
+            label = label and format("object #%d %q", ref.owner, label) or format("object #%d", ref.owner) })
+          local rust = node("rust " .. steps[1].text, { kind = "rust", label = steps[1].text })
+          chain[#chain + 1] = edge(owner, rust, "owns", "owns (a Rust field)", true)
         end
         if ref.cycle then
           graph.cycle, t.cycle = true, true
@@ -605,7 +626,8 @@ end
 --- "thread", "userdata", "handle", "target" (the object), "unreached", "outside" or "elided";
 --- edges are `{from, to, kind, label, rust}` with the kinds of path steps ("field", "index",
 --- "key", "metatable", "upvalue", "environment", "user value", "local", "running", "link")
---- and, for what Rust holds, "strong", "weak", "hold", "unreached" and "outside" (`rust = true`).
+--- and, for what Rust holds, "strong", "weak", "hold", "unreached", "outside" and "owns" (from
+--- the owner of a link that closes a cycle through Rust, to that link) (`rust = true`).
 --- A last argument that is a plain table (no metatable, not watched) holds the options: `depth`
 --- (longest path drawn in full, default 60) and `nodes` (default 500); `cut` says what was left
 --- out.
@@ -642,7 +664,8 @@ function paths.dot(...)
   local graph = build_graph(explained, opts)
   local out = {
     "digraph rcprobe {",
-    '  rankdir=LR; node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
+    '  rankdir=LR; fontname="Helvetica"; fontsize=11;',
+    '  node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
   }
   local notes = {}
   for _, t in next, graph.targets do notes[#notes + 1] = t.name .. ": " .. t.summary end
@@ -651,7 +674,9 @@ function paths.dot(...)
     notes[#notes + 1] = format("%d more paths not drawn (nodes = %d)", graph.cut.paths, graph.cut.nodes)
   end
   if graph.unsearched then notes[#notes + 1] = "not searched: " .. graph.unsearched end
-  out[#out + 1] = "  labelloc=b; labeljust=l; label=" .. quote(concat(notes, "\n")) .. ";"
+  -- "\l" ends a left-justified line in Graphviz, where "\n" would centre each one.
+  local caption = quote(concat(notes, "\n")):gsub("\\n", "\\l"):gsub('"$', '\\l"')
+  out[#out + 1] = "  labelloc=b; labeljust=l; label=" .. caption .. ";"
   for _, n in next, graph.nodes do
     local style = NODE_STYLE[n.kind] or 'shape=box, style=rounded'
     out[#out + 1] = format("  n%d [label=%s, %s];", n.id, quote(n.label), style)

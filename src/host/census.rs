@@ -60,7 +60,8 @@ pub struct Growth {
     pub changes: BTreeMap<String, Vec<i64>>,
     /// The keys that grew in every counted run (CPython's `regrtest -R` rule), sorted.
     pub grown: Vec<String>,
-    /// For each grown key, the paths to a few of the objects the last run added.
+    /// For each grown key of the heap (`type:` and `name:` keys; a `label:` key names no Lua
+    /// object), the paths to a few of the objects the last run added.
     pub paths: BTreeMap<String, Vec<String>>,
 }
 

@@ -100,6 +100,24 @@ pub fn report(lua: &Lua, ids: &[Id]) -> LuaResult<String> {
     report.call(mlua::Variadic::from_iter(ids.iter().copied()))
 }
 
+/// The retainer graph of these objects as Graphviz DOT text (`paths.dot`): what keeps each
+/// alive, what Rust holds dashed, a cycle through Rust in red. `dot -Tsvg` draws it.
+///
+/// ```
+/// # fn main() -> mlua::Result<()> {
+/// let lua = mlua::Lua::new();
+/// lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
+/// let id: rcprobe::Id = lua.load("kept = rcprobe.new() return kept:id()").eval()?;
+/// let dot = rcprobe::dot(&lua, &[id])?;
+/// assert!(dot.starts_with("digraph rcprobe {") && dot.contains("_G"), "{dot}");
+/// # Ok(())
+/// # }
+/// ```
+pub fn dot(lua: &Lua, ids: &[Id]) -> LuaResult<String> {
+    let dot: Function = paths(lua)?.get("dot")?;
+    dot.call(mlua::Variadic::from_iter(ids.iter().copied()))
+}
+
 /// Every strong reference to an object accounted for, cause by cause: `paths.why` in Rust (see
 /// [`why`] for an example).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -30,7 +30,7 @@
 ---@class rcprobe.GraphEdge
 ---@field from integer
 ---@field to integer
----@field kind string "field", "index", "key", "metatable", "upvalue", "environment", "user value", "local", "running", "link", "strong", "weak", "hold", "unreached" or "outside"
+---@field kind string "field", "index", "key", "metatable", "upvalue", "environment", "user value", "local", "running", "link", "strong", "weak", "hold", "unreached", "outside" or "owns"
 ---@field label? string
 ---@field rust? boolean what Rust holds: links, handles, holds, references outside Lua
 ---@field cycle? boolean on a cycle through Rust
