@@ -34,6 +34,24 @@ local function race(n, cases)
   return best
 end
 
+-- The same for loops written in Rust (`rcprobe._bench`): `makers[i]()` makes a trial of case i,
+-- a Lua state of its own that `trial:run()` fills and `trial:close()` closes. Only `run` is
+-- timed, with os.clock (CPU time, as everywhere here) rather than the wall-clock time it returns.
+local function race_trials(rounds, n, makers)
+  local best = {}
+  for _ = 1, rounds do
+    for i, make in ipairs(makers) do
+      local trial = make()
+      full_collect()
+      local start = clock()
+      trial:run()
+      best[i] = math.min(best[i] or math.huge, (clock() - start) / n * 1e9)
+      trial:close()
+    end
+  end
+  return best
+end
+
 local function resident_bytes()
   local statm = io.open("/proc/self/statm", "r")
   if not statm then return 0 end
@@ -47,6 +65,12 @@ local function row(figure, goal, ours, baseline, ratio, met)
   rows[#rows + 1] = ("| %s | %s | %s | %s | %s | %s |"):format(figure, goal, ours, baseline, ratio, met)
 end
 local function ns(x) return ("%.0f ns"):format(x) end
+-- 1000 -> "1k", 1000000 -> "1M"
+local function how_many(n)
+  if n >= 1000000 and n % 1000000 == 0 then return ("%dM"):format(math.floor(n / 1000000)) end
+  if n >= 1000 then return ("%dk"):format(math.floor(n / 1000)) end
+  return tostring(n)
+end
 local function yes(ok) return ok and "yes" or "**no**" end
 -- A row for rcprobe's time `ours` against the baseline's, whose ratio must be <= `limit`.
 local function ratio_row(figure, limit, ours, baseline)
@@ -138,6 +162,45 @@ do
   local growth = (resident_bytes() - before) / 1024
   row(("churn: %dM probes created and collected in batches"):format(math.floor(batches * batch / 1000000)),
     "grows < 1 MiB", ("%+.0f KiB resident"):format(growth), "", "", yes(growth < 1024))
+end
+
+-- The host side, in Rust (`rcprobe._bench`, src/bench.rs): a host's object is an `Rc::new`, a
+-- userdata holding it (`lua.create_userdata`) and a place in a Lua table; tracking adds
+-- `rcprobe::track(&lua, &rc, label)`. Each round builds the handles in a fresh Lua state, so the
+-- cost per object includes every growth of the ledger (and of Lua's heap) up to that count.
+do
+  local sizes = { { count(1000), 3 * ROUNDS }, { count(100000), ROUNDS }, { count(1000000), 3 } }
+  local own = {}
+  for _, size in ipairs(sizes) do
+    local n, rounds = size[1], size[2]
+    local t = race_trials(rounds, n, {
+      function() return bench.handles(n, true) end,
+      function() return bench.handles(n, false) end,
+    })
+    ratio_row(("`track(&lua, &rc, label)` per object, building %s live tracked handles: "
+      .. "`Rc::new` + `create_userdata` + `track` vs without `track`"):format(how_many(n)), 1.5, t[1], t[2])
+    own[#own + 1] = { n = n, ns = t[1] - t[2] }
+  end
+  local first, last = own[1], own[#own]
+  local shown = {}
+  for i, o in ipairs(own) do shown[i] = ("%s: %s"):format(how_many(o.n), ns(o.ns)) end
+  row(("(flatness) `track`'s own cost (the difference) at %s vs %s live"):format(how_many(last.n), how_many(first.n)),
+    "report", table.concat(shown, ", "), "", ("%.1fx"):format(last.ns / first.ns), "")
+end
+
+-- A `Tally` field: a host struct (an id and a position) in an `Rc`, created and dropped, with and
+-- without a `Tally` field; one at a time, and a million kept alive, then all dropped.
+do
+  for _, keep in ipairs({ false, true }) do
+    local n = keep and count(1000000) or count(200000)
+    local t = race_trials(keep and 3 or ROUNDS, n, {
+      function() return bench.tallies(n, true, keep) end,
+      function() return bench.tallies(n, false, keep) end,
+    })
+    local how = keep and ("%s kept alive, then dropped"):format(how_many(n)) or "one at a time"
+    row(("`Tally` create + drop (%s): a struct in an `Rc` with a `Tally` field vs without"):format(how),
+      "report", ns(t[1]), ns(t[2]), ("%.2fx (+%s)"):format(t[1] / t[2], ns(t[1] - t[2])), "")
+  end
 end
 
 -- leaks(fn) where fn creates 10 probes, with 0 and with 1M other live probes; full_gc() with
