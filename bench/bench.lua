@@ -20,15 +20,17 @@ local function full_collect()
 end
 
 -- Runs each case ROUNDS times, interleaved so that noise hits both alike, and returns the
--- best time per operation of each, in nanoseconds.
-local function race(n, cases)
+-- best time per operation of each, in nanoseconds. `after`, if given, runs after each case,
+-- untimed.
+local function race(n, cases, after, rounds)
   local best = {}
-  for _ = 1, ROUNDS do
+  for _ = 1, rounds or ROUNDS do
     for i, case in ipairs(cases) do
       full_collect()
       local start = clock()
       case(n)
       best[i] = math.min(best[i] or math.huge, (clock() - start) / n * 1e9)
+      if after then after() end
     end
   end
   return best
@@ -199,6 +201,35 @@ do
     })
     local how = keep and ("%s kept alive, then dropped"):format(how_many(n)) or "one at a time"
     row(("`Tally` create + drop (%s): a struct in an `Rc` with a `Tally` field vs without"):format(how),
+      "report", ns(t[1]), ns(t[2]), ("%.2fx (+%s)"):format(t[1] / t[2], ns(t[1] - t[2])), "")
+  end
+end
+
+-- rcprobe.watch(t) per table, building a list of live tables, against building the list alone.
+-- Every round sweeps the ledger afterwards (rcprobe.stats()), untimed, so rounds start alike.
+do
+  local watch = rcprobe.watch
+  for _, n in ipairs({ count(1000), count(1000000) }) do
+    local t = race(n, {
+      function(k)
+        local list = {}
+        for i = 1, k do
+          local v = {}
+          list[i] = v
+          watch(v)
+        end
+        return list
+      end,
+      function(k)
+        local list = {}
+        for i = 1, k do list[i] = {} end
+        return list
+      end,
+    }, function()
+      full_collect()
+      rcprobe.stats()
+    end, n < 100000 and 3 * ROUNDS or 3)
+    row(("`rcprobe.watch(t)` per table, building %s live watched tables vs the tables alone"):format(how_many(n)),
       "report", ns(t[1]), ns(t[2]), ("%.2fx (+%s)"):format(t[1] / t[2], ns(t[1] - t[2])), "")
   end
 end
