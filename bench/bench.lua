@@ -54,6 +54,17 @@ local function race_trials(rounds, n, makers)
   return best
 end
 
+-- The best of k timings of fn(), in seconds.
+local function time_of(k, fn)
+  local best = math.huge
+  for _ = 1, k do
+    local start = clock()
+    fn()
+    best = math.min(best, clock() - start)
+  end
+  return best
+end
+
 local function resident_bytes()
   local statm = io.open("/proc/self/statm", "r")
   if not statm then return 0 end
@@ -67,6 +78,7 @@ local function row(figure, goal, ours, baseline, ratio, met)
   rows[#rows + 1] = ("| %s | %s | %s | %s | %s | %s |"):format(figure, goal, ours, baseline, ratio, met)
 end
 local function ns(x) return ("%.0f ns"):format(x) end
+local function seconds(x) return ("%.2f s"):format(x) end
 -- 1000 -> "1k", 1000000 -> "1M"
 local function how_many(n)
   if n >= 1000000 and n % 1000000 == 0 then return ("%dM"):format(math.floor(n / 1000000)) end
@@ -74,6 +86,7 @@ local function how_many(n)
   return tostring(n)
 end
 local function yes(ok) return ok and "yes" or "**no**" end
+local function duration(s) return s >= 1 and seconds(s) or ("%.1f ms"):format(s * 1000) end
 -- A row for rcprobe's time `ours` against the baseline's, whose ratio must be <= `limit`.
 local function ratio_row(figure, limit, ours, baseline)
   local ratio = ours / baseline
@@ -234,21 +247,41 @@ do
   end
 end
 
+-- rcprobe.growth(fn), fn making 1000 tables that it drops (a check that passes), against what
+-- any such check must do anyway: fn's 7 runs (2 warm-up, 5 counted), each followed by
+-- rcprobe.full_gc() (collections until nothing more goes), and the full_gc() growth starts
+-- with. What growth adds is its census: a walk of the heap before the first and after every
+-- counted run (none with `heap = false`, which counts rcprobe's labels only).
+local function growth_rows(heap_of, rounds)
+  local function fn()
+    local t = {}
+    for i = 1, 1000 do t[i] = {} end
+    return t
+  end
+  local baseline = time_of(rounds, function()
+    rcprobe.full_gc()
+    for _ = 1, 7 do
+      fn()
+      rcprobe.full_gc()
+    end
+  end)
+  local walked = time_of(rounds, function() assert(not rcprobe.growth(fn).grows) end)
+  local counted = time_of(rounds, function() assert(not rcprobe.growth(fn, { heap = false }).grows) end)
+  local alone = time_of(rounds, function() for _ = 1, 7 do fn() end end)
+  local function ratio(s) return ("%.1fx (+%s)"):format(s / baseline, duration(s - baseline)) end
+  row(("`rcprobe.growth(fn)`, fn makes 1000 tables, on %s, vs fn's 7 runs each followed by `full_gc()`")
+    :format(heap_of), "report", duration(walked), duration(baseline), ratio(walked), "")
+  row(("`rcprobe.growth(fn, {heap = false})` (labels only), the same"):format(heap_of), "report",
+    duration(counted), duration(baseline), ratio(counted), "")
+  row("(for scale) fn's 7 runs alone", "report", duration(alone), "", "", "")
+end
+
 -- leaks(fn) where fn creates 10 probes, with 0 and with 1M other live probes; full_gc() with
 -- 1M live probes against two plain collections. On Lua 5.4 leaks() starts with one collector
 -- step, a young collection in generational mode (the interpreter's default); in incremental
 -- mode, and on other Luas, it needs full collections, which Lua scales with the heap.
 do
   local function ten() for _ = 1, 10 do rcprobe.new() end end
-  local function time_of(k, fn)
-    local best = math.huge
-    for _ = 1, k do
-      local start = clock()
-      fn()
-      best = math.min(best, clock() - start)
-    end
-    return best
-  end
   local ms = function(s) return ("%.3f ms"):format(s * 1000) end
   local modes = { "default" }
   if _VERSION == "Lua 5.4" and not jit then modes = { "generational", "incremental" } end
@@ -259,8 +292,18 @@ do
     alone[mode] = time_of(ROUNDS * 3, function() rcprobe.leaks(ten) end)
     alone_gc[mode] = time_of(ROUNDS * 3, full_collect)
   end
+  -- growth(fn) on the bench's own heap, then on a tenth of the big heap: on a million probes it
+  -- takes about as long as its 8 full_gc() and 7 census() rows below say.
   local held, n = { list = {} }, count(1000000)
-  for i = 1, n do held.list[i] = rcprobe.new() end
+  local has_census = pcall(require, "rcprobe.census")
+  if has_census then
+    growth_rows(("the bench's own heap (%.0f KiB)"):format(collectgarbage("count")), ROUNDS)
+  end
+  for i = 1, math.floor(n / 10) do held.list[i] = rcprobe.new() end
+  if has_census then
+    growth_rows(("a heap of %s probes"):format(how_many(math.floor(n / 10))), 1)
+  end
+  for i = #held.list + 1, n do held.list[i] = rcprobe.new() end
   for _, mode in ipairs(modes) do
     if mode ~= "default" then collectgarbage(mode) end
     full_collect()
@@ -279,17 +322,44 @@ do
   row(("`full_gc()` with %dk live probes vs two `collectgarbage()`"):format(math.floor(n / 1000)), "report",
     ms(full_gc), ms(crowded_gc), ("%.2fx"):format(full_gc / crowded_gc), "")
 
-  -- paths.to(x) on a heap of a million objects, when rcprobe.paths is installed.
+  -- The companions (rcprobe.paths, rcprobe.census), when installed, on a heap of a million
+  -- probes: each call walks the whole heap once (growth walks it after every run).
   local ok, paths = pcall(require, "rcprobe.paths")
   if ok then
     local target = rcprobe.new()
     held.list[#held.list + 1] = { { target } }
-    local s = time_of(1, function() paths.to(target) end)
-    row(("`paths.to(x)` on a heap of %dk probes"):format(math.floor(n / 1000)), "seconds, not minutes",
-      ("%.2f s"):format(s), "", "", yes(s < 60))
+    local heap_of = ("a heap of %s probes"):format(how_many(n))
+    local function walk_row(what, fn)
+      local s = time_of(1, fn)
+      row(("%s on %s"):format(what, heap_of), "seconds, not minutes", seconds(s), "", "", yes(s < 60))
+    end
+    walk_row("`paths.to(x)`", function() paths.to(target) end)
+    walk_row("`paths.why(x)`", function() paths.why(target) end)
+    walk_row("`paths.graph(x)`", function() paths.graph(target) end)
+    walk_row("`rcprobe.census()`", function() rcprobe.census() end)
   end
   held.list = nil
   full_collect()
+end
+
+-- paths.why(x) of a watched table among a million live watched tables.
+do
+  local ok, paths = pcall(require, "rcprobe.paths")
+  if ok then
+    local held, n = { list = {} }, count(1000000)
+    for i = 1, n do
+      local v = {}
+      held.list[i] = v
+      rcprobe.watch(v)
+    end
+    local target = held.list[math.floor(n / 2) + 1]
+    local s = time_of(1, function() paths.why(target) end)
+    row(("`paths.why(x)` on a heap of %s watched tables"):format(how_many(n)), "seconds, not minutes",
+      seconds(s), "", "", yes(s < 60))
+    held.list = nil
+    full_collect()
+    rcprobe.stats()
+  end
 end
 
 print(("### %s\n"):format(rcprobe.LUA))
