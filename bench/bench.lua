@@ -14,6 +14,13 @@ local ROUNDS = 7
 
 local function count(n) return math.max(1, math.floor(n * SCALE)) end
 
+-- Progress on stderr (the table goes to stdout): the CPU time each part took.
+local part_started = clock()
+local function done(part)
+  io.stderr:write(("  %-24s %6.1f s\n"):format(part, clock() - part_started))
+  part_started = clock()
+end
+
 local function full_collect()
   collectgarbage()
   collectgarbage()
@@ -118,6 +125,8 @@ do
   row(("(for scale) %s"):format(what), "report", ns(t[3]), "", "", "")
 end
 
+done("create + collect")
+
 -- Count queries against trivial calls through mlua.
 do
   local p, b = rcprobe.new(), bench.bare()
@@ -133,6 +142,8 @@ do
   ratio_row("`p:strong_count()` vs a trivial userdata method", 1.15, t[1], t[2])
   ratio_row("`rcprobe.strong_count(id)` vs a trivial module function", 1.15, t[3], t[4])
 end
+
+done("count queries")
 
 -- Memory per live handle: Lua's heap (collectgarbage("count")) and Rust's (counted by the
 -- bench build's allocator).
@@ -162,6 +173,8 @@ do
     ("%.1f B"):format(bare_rust), ("%.1f B per object"):format(object), yes(object <= 64))
 end
 
+done("memory per handle")
+
 -- Churn: resident memory while millions of probes come and go in batches.
 do
   local batches, batch = count(1000), 10000
@@ -179,12 +192,15 @@ do
     "grows < 1 MiB", ("%+.0f KiB resident"):format(growth), "", "", yes(growth < 1024))
 end
 
+done("churn")
+
 -- The host side, in Rust (`rcprobe._bench`, src/bench.rs): a host's object is an `Rc::new`, a
 -- userdata holding it (`lua.create_userdata`) and a place in a Lua table; tracking adds
 -- `rcprobe::track(&lua, &rc, label)`. Each round builds the handles in a fresh Lua state, so the
 -- cost per object includes every growth of the ledger (and of Lua's heap) up to that count.
 do
-  local sizes = { { count(1000), 3 * ROUNDS }, { count(100000), ROUNDS }, { count(1000000), 3 } }
+  -- Rounds: many where a round is cheap (a fresh state costs about as much as 1k handles).
+  local sizes = { { count(1000), 9 * ROUNDS }, { count(100000), ROUNDS }, { count(1000000), 3 } }
   local own = {}
   for _, size in ipairs(sizes) do
     local n, rounds = size[1], size[2]
@@ -203,12 +219,14 @@ do
     "report", table.concat(shown, ", "), "", ("%.1fx"):format(last.ns / first.ns), "")
 end
 
+done("track (Rust)")
+
 -- A `Tally` field: a host struct (an id and a position) in an `Rc`, created and dropped, with and
 -- without a `Tally` field; one at a time, and a million kept alive, then all dropped.
 do
   for _, keep in ipairs({ false, true }) do
     local n = keep and count(1000000) or count(200000)
-    local t = race_trials(keep and 3 or ROUNDS, n, {
+    local t = race_trials(keep and 3 or 3 * ROUNDS, n, {
       function() return bench.tallies(n, true, keep) end,
       function() return bench.tallies(n, false, keep) end,
     })
@@ -218,34 +236,7 @@ do
   end
 end
 
--- rcprobe.watch(t) per table, building a list of live tables, against building the list alone.
--- Every round sweeps the ledger afterwards (rcprobe.stats()), untimed, so rounds start alike.
-do
-  local watch = rcprobe.watch
-  for _, n in ipairs({ count(1000), count(1000000) }) do
-    local t = race(n, {
-      function(k)
-        local list = {}
-        for i = 1, k do
-          local v = {}
-          list[i] = v
-          watch(v)
-        end
-        return list
-      end,
-      function(k)
-        local list = {}
-        for i = 1, k do list[i] = {} end
-        return list
-      end,
-    }, function()
-      full_collect()
-      rcprobe.stats()
-    end, n < 100000 and 3 * ROUNDS or 3)
-    row(("`rcprobe.watch(t)` per table, building %s live watched tables vs the tables alone"):format(how_many(n)),
-      "report", ns(t[1]), ns(t[2]), ("%.2fx (+%s)"):format(t[1] / t[2], ns(t[1] - t[2])), "")
-  end
-end
+done("Tally (Rust)")
 
 -- rcprobe.growth(fn), fn making 1000 tables that it drops (a check that passes), against what
 -- any such check must do anyway: fn's 7 runs (2 warm-up, 5 counted), each followed by
@@ -268,7 +259,9 @@ local function growth_rows(heap_of, rounds)
   local walked = time_of(rounds, function() assert(not rcprobe.growth(fn).grows) end)
   local counted = time_of(rounds, function() assert(not rcprobe.growth(fn, { heap = false }).grows) end)
   local alone = time_of(rounds, function() for _ = 1, 7 do fn() end end)
-  local function ratio(s) return ("%.1fx (+%s)"):format(s / baseline, duration(s - baseline)) end
+  local function ratio(s)
+    return ("%.1fx (%s%s)"):format(s / baseline, s < baseline and "-" or "+", duration(math.abs(s - baseline)))
+  end
   row(("`rcprobe.growth(fn)`, fn makes 1000 tables, on %s, vs fn's 7 runs each followed by `full_gc()`")
     :format(heap_of), "report", duration(walked), duration(baseline), ratio(walked), "")
   row(("`rcprobe.growth(fn, {heap = false})` (labels only), the same"):format(heap_of), "report",
@@ -342,6 +335,41 @@ do
   full_collect()
 end
 
+done("leaks, walks, growth")
+
+-- rcprobe.watch(t) per table, building a list of live tables, against building the list alone.
+-- Every round sweeps the ledger afterwards (rcprobe.stats()), untimed, so rounds start alike.
+-- Last but one: rcprobe's weak tables of watched values keep the size they grew to (Lua tables
+-- shrink only when they grow again), and full collections traverse them.
+do
+  local watch = rcprobe.watch
+  for _, n in ipairs({ count(1000), count(1000000) }) do
+    local t = race(n, {
+      function(k)
+        local list = {}
+        for i = 1, k do
+          local v = {}
+          list[i] = v
+          watch(v)
+        end
+        return list
+      end,
+      function(k)
+        local list = {}
+        for i = 1, k do list[i] = {} end
+        return list
+      end,
+    }, function()
+      full_collect()
+      rcprobe.stats()
+    end, n < 100000 and 9 * ROUNDS or 3)
+    row(("`rcprobe.watch(t)` per table, building %s live watched tables vs the tables alone"):format(how_many(n)),
+      "report", ns(t[1]), ns(t[2]), ("%.2fx (+%s)"):format(t[1] / t[2], ns(t[1] - t[2])), "")
+  end
+end
+
+done("watch")
+
 -- paths.why(x) of a watched table among a million live watched tables.
 do
   local ok, paths = pcall(require, "rcprobe.paths")
@@ -361,6 +389,8 @@ do
     rcprobe.stats()
   end
 end
+
+done("watched heap")
 
 print(("### %s\n"):format(rcprobe.LUA))
 print("| figure | goal | rcprobe | baseline | ratio | goal met |")
