@@ -18,6 +18,8 @@ version_of() {
 }
 
 tables=()
+loads=()
+started=$SECONDS
 for interpreter in "${INTERPRETERS[@]}"; do
   feature=$(feature_of "$interpreter")
   echo "==> $interpreter: building the bench feature" >&2
@@ -25,6 +27,8 @@ for interpreter in "${INTERPRETERS[@]}"; do
   mkdir -p "$out/$interpreter"
   cp "target/bench-$feature/release/librcprobe.so" "$out/$interpreter/rcprobe.so"
   echo "==> $interpreter: running bench/bench.lua" >&2
+  # Other work on the machine inflates every time; the load average says how busy it was.
+  loads+=("$(cut -d' ' -f1 /proc/loadavg)")
   table=$(LUA_CPATH="$out/$interpreter/?.so" LUA_PATH="lua/?.lua;;" "$interpreter" bench/bench.lua)
   echo "$table" >&2
   tables+=("$table")
@@ -38,8 +42,9 @@ done
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- rcprobe: $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1), $(rustc --version)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
-  for interpreter in "${INTERPRETERS[@]}"; do
-    echo "- $interpreter: $(version_of "$interpreter")"
+  echo "- took: $(( (SECONDS - started + 30) / 60 )) min, builds included"
+  for i in "${!INTERPRETERS[@]}"; do
+    echo "- ${INTERPRETERS[$i]}: $(version_of "${INTERPRETERS[$i]}") (load average ${loads[$i]} as it started, on $(nproc) cores)"
   done
   echo
   for table in "${tables[@]}"; do
