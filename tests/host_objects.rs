@@ -237,3 +237,22 @@ fn link_with_owner_refuses_an_id_the_state_never_issued() -> mlua::Result<()> {
     assert!(err.contains("Link::with_owner: no object #99 in this Lua state"), "{err}");
     Ok(())
 }
+
+#[test]
+fn the_tables_that_knew_many_watched_values_are_given_back_once_all_are_gone() -> mlua::Result<()> {
+    let lua = lua_with_rcprobe()?;
+    rcprobe::watch(&lua, lua.create_table()?, "warm-up")?; // the tables exist from here
+    rcprobe::full_gc(&lua)?;
+    let before = lua.used_memory();
+    for _ in 0..100_000 {
+        rcprobe::watch(&lua, lua.create_table()?, "passing")?;
+    }
+    rcprobe::full_gc(&lua)?;
+    assert_eq!(0, rcprobe::stats_of(&lua, "passing")?.alive(), "the sweep sees them all gone");
+    rcprobe::full_gc(&lua)?;
+    let after = lua.used_memory();
+    assert!(after < before + 256 * 1024, "{before} bytes before, {after} after");
+    let id = rcprobe::watch(&lua, lua.globals(), "globals")?;
+    assert!(rcprobe::is_alive(&lua, id)?, "watching goes on");
+    Ok(())
+}

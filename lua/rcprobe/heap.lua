@@ -242,7 +242,11 @@ function heap.walk(opts)
   local ephemerons = {}
   local phase_linked = false
 
+  -- Without ids (a census) no userdata is a handle of interest: asking each is a Rust call.
+  local any_ids = next(ids) ~= nil
+
   local function kind_of(u)
+    if not any_ids then return false end
     local kind = kinds[u]
     if kind == nil then
       local id, handle_kind = handle_of(u)

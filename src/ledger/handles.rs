@@ -7,6 +7,7 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::{Rc, Weak};
 
 use mlua::AnyUserData;
@@ -26,7 +27,7 @@ pub(crate) type Reader = Rc<dyn Fn(&AnyUserData) -> Option<Held>>;
 
 #[derive(Default)]
 pub(crate) struct HandleTypes {
-    readers: HashMap<TypeId, Reader>,
+    readers: HashMap<TypeId, Reader, BuildHasherDefault<WordHasher>>,
 }
 
 impl HandleTypes {
@@ -54,3 +55,33 @@ pub(crate) fn address_of<T: ?Sized>(rc: &Rc<T>) -> usize {
 pub(crate) fn address_of_weak<T: ?Sized>(weak: &Weak<T>) -> usize {
     Weak::as_ptr(weak).cast::<()>() as usize
 }
+
+/// A hasher for keys that are one machine word (`Rc` addresses, `TypeId`s), which nobody picks
+/// to collide: one multiplication (as rustc's FxHasher), where std's SipHash costs about 150
+/// instructions per key, and rehashing a grown map hashes every key again.
+#[derive(Default)]
+pub(crate) struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The product's high bits are the well mixed ones; hashbrown indexes with the low bits.
+        self.0.rotate_left(26)
+    }
+}
+
+/// A map keyed by `Rc` address.
+pub(crate) type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<WordHasher>>;

@@ -31,7 +31,7 @@ use std::rc::{Rc, Weak};
 use mlua::{AnyUserData, Lua, Result as LuaResult, Table, Value as LuaValue, WeakLua};
 use once_cell::unsync::OnceCell;
 
-use self::handles::{HandleTypes, Held, Reader};
+use self::handles::{ByAddress, HandleTypes, Held, Reader};
 use self::id_table::IdTable;
 use self::kind::{Kind, Kinds};
 use self::links::Links;
@@ -63,7 +63,7 @@ struct Books {
     /// A host's own `Rc`s (`rcprobe::track`).
     tracked: IdTable<Tracked>,
     /// The address of each tracked `Rc` allocation, to find its id again.
-    tracked_ids: HashMap<usize, Id>,
+    tracked_ids: ByAddress<Id>,
     /// `track` sweeps the tracked `Rc`s once there are this many, so that the allocations the
     /// ledger's `Weak`s keep never outnumber the live ones by much (amortized O(1) per call).
     sweep_tracked_at: usize,
@@ -367,6 +367,11 @@ impl Ledger {
             if let Some(label) = books.watched.remove(id) {
                 books.count_dropped(label, 0);
             }
+        }
+        let empty = books.watched.is_empty();
+        drop(books);
+        if empty && let Some(lua) = self.lua.try_upgrade() {
+            let _ = watched.reset_if_grown(&lua, || self.books.borrow().watched.is_empty()); // out of memory: kept
         }
     }
 

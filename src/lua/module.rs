@@ -97,9 +97,11 @@ pub fn open(lua: &Lua) -> LuaResult<Table> {
 
 /// The ledger of `lua`, installing rcprobe first if needed.
 pub(crate) fn ledger(lua: &Lua) -> LuaResult<Rc<Ledger>> {
-    if lua.app_data_ref::<Module>().is_none() {
-        open(lua)?;
+    // One app-data lookup on the path every host call takes (each costs about 80 instructions).
+    if let Some(module) = lua.app_data_ref::<Module>() {
+        return Ok(Rc::clone(&module.ledger));
     }
+    open(lua)?;
     let module = lua.app_data_ref::<Module>().expect("open() stores the module");
     Ok(Rc::clone(&module.ledger))
 }
