@@ -59,7 +59,8 @@ pub fn is_alive(lua: &Lua, id: Id) -> LuaResult<bool> {
 }
 
 /// `rcprobe.full_gc()` from Rust: full collections until the live objects and Lua's heap stop
-/// changing (at least 2); returns how many ran.
+/// changing (at least 2); returns how many ran. On LuaJIT it first flushes the compiled
+/// traces, whose constants can keep garbage alive.
 ///
 /// ```
 /// # fn main() -> mlua::Result<()> {
