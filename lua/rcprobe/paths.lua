@@ -24,6 +24,10 @@ local handle_of, value_of, links_of = internal.handle, internal.value_of, intern
 
 local paths = {}
 
+-- LuaJIT: traces compiled for this code would keep the handles a walk met alive, until they
+-- are flushed (heap.lua turns the JIT off for itself for the same reason).
+if jit then jit.off(true, true) end
+
 
 local function plural(n, word, words)
   return format("%d %s", n, n == 1 and word or (words or word .. "s"))
@@ -101,13 +105,9 @@ local function explain(infos, asked, max_steps)
   local link_of = {} -- a link's value -> the link
   for _, link in next, (w and w.links or {}) do link_of[link.value] = link end
   -- How the handles of each object (targets and link owners) were reached: `by_lua[id]` when
-  -- Lua's own roots reach one, `by_links[id][owner]` when the link of `owner` reaches one.
-  local by_lua, by_links = {}, {}
-  local function root_link(from, to)
-    local obj = from == w.TOP and to or from
-    while w.parent[obj] ~= w.TOP do obj = w.parent[obj] end
-    return link_of[obj]
-  end
+  -- Lua's own roots reach one, `by_links[id][owner]` when the link of `owner` reaches one, and
+  -- `by_values[id][v]` when the path from a link to one passes through the watched value `v`
+  -- asked about (which is then part of what the link keeps, as the handle is).
   local function add(id, ref)
     local list = refs_of[id]
     if not list then
@@ -116,26 +116,43 @@ local function explain(infos, asked, max_steps)
     end
     list[#list + 1] = ref
   end
+  local by_lua, by_links, by_values = {}, {}, {}
+  local function root_link(from, to)
+    local obj = from == w.TOP and to or from
+    while w.parent[obj] ~= w.TOP do obj = w.parent[obj] end
+    return link_of[obj]
+  end
+  local function reached_through_link(id, from, to)
+    local kept = by_values[id] or {}
+    by_values[id] = kept
+    local obj = to
+    while obj ~= w.TOP do
+      if values[obj] ~= nil then kept[values[obj]] = true end
+      obj = obj == to and from or w.parent[obj]
+    end
+    local link = root_link(from, to)
+    if link and link.owner then
+      by_links[id] = by_links[id] or {}
+      by_links[id][link.owner] = true
+    end
+  end
+  -- One reference to the object `id` (a handle of `kind`, or a "value" asked about).
+  local function found(id, kind, from, to, label, linked)
+    if kind == "strong" or kind == "value" then
+      if linked then reached_through_link(id, from, to) else by_lua[id] = true end
+    end
+    if ids[id] ~= "owner" then
+      add(id, { target = to, from = from, label = label, kind = kind, linked = linked })
+    end
+  end
   if w then
     for _, hit in next, w.hits do
       local from, to, label, linked = hit[1], hit[2], hit[3], hit[4]
-      local id, kind = values[to], "value"
-      if id == nil then
-        id, kind = handle_of(to)
-      end
-      if id ~= nil and (kind == "strong" or kind == "value") then
-        if not linked then
-          by_lua[id] = true
-        else
-          local link = root_link(from, to)
-          if link and link.owner then
-            by_links[id] = by_links[id] or {}
-            by_links[id][link.owner] = true
-          end
-        end
-      end
-      if id ~= nil and ids[id] ~= "owner" then
-        add(id, { target = to, from = from, label = label, kind = kind, linked = linked })
+      -- A watched value asked about, and (even when it is one) a handle of an object.
+      if values[to] ~= nil then found(values[to], "value", from, to, label, linked) end
+      if type(to) == "userdata" then
+        local id, kind = handle_of(to)
+        if id ~= nil and ids[id] ~= nil then found(id, kind, from, to, label, linked) end
       end
     end
   end
@@ -145,6 +162,7 @@ local function explain(infos, asked, max_steps)
     if owner == object then return true end
     if by_lua[owner] or seen[owner] then return false end
     seen[owner] = true
+    if by_values[owner] and by_values[owner][object] then return true end
     for next_owner in next, by_links[owner] or {} do
       if leads_back(next_owner, object, seen) then return true end
     end
@@ -153,7 +171,7 @@ local function explain(infos, asked, max_steps)
 
   local explained = {}
   for i, info in next, infos do
-    local e = { info = info, refs = {}, unsearched = w and w.unsearched }
+    local e = { info = info, refs = {}, unsearched = w and w.unsearched or nil }
     if info.alive and info.id then
       -- The walk allocates, so a collection may have run meanwhile: look again.
       local label = info.label
@@ -167,8 +185,10 @@ local function explain(infos, asked, max_steps)
         steps[#steps + 1] = ref.label or heap.step_to(ref.from, ref.target)
         ref.steps = steps
         ref.line = render(steps)
-        -- A link root: whose link, and whether it closes a cycle through Rust.
-        local link = ref.linked and root_link(ref.from, ref.target)
+        -- A link root: whose link, and whether it closes a cycle through Rust (only what keeps
+        -- the object does: a weak handle keeps nothing).
+        local keeps = ref.kind == "strong" or ref.kind == "value"
+        local link = ref.linked and keeps and root_link(ref.from, ref.target)
         if link and link.owner and leads_back(link.owner, info.id or info, {}) then
           ref.cycle = link.label and "host" or "probe"
           ref.own = link.owner == info.id
