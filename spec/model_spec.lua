@@ -1026,14 +1026,18 @@ describe("the model test", function()
       object.handles = object.handles - 1
       model:forget(object)
     end
-    local ok, failure = pcall(check_random, 3, 2000, 120)
+    -- Seed 1 first disagrees at operation 5, which shrinks to 3. Each replay collects once per
+    -- operation, on whatever heap the specs before this one left: a seed that fails later
+    -- costs its shrinking minutes in a whole suite (seed 3, failing at operation 32, did).
+    local ok, failure = pcall(check_random, 1, 2000, 120)
     Model.finalize = finalize
     assert(ok, failure)
     assert.is_string(failure)
-    assert.matches("at operation %d+ of seed 3:", failure)
-    assert.matches("RCPROBE_MODEL_SEED=3 RCPROBE_MODEL_OPS=%d+", failure)
+    local index = tonumber(failure:match("at operation (%d+) of seed 1:"))
+    assert(index, failure)
+    assert.matches("RCPROBE_MODEL_SEED=1 RCPROBE_MODEL_OPS=" .. index, failure, 1, true)
     local shrunk = tonumber(failure:match("Shrunk to (%d+) operations"))
-    assert(shrunk and shrunk <= 6, failure)
+    assert(shrunk and shrunk < index, failure)
     assert.matches("weak_count", failure)
   end)
 end)
