@@ -171,3 +171,20 @@ fn a_walk_of_paths_keeps_nothing_alive_on_luajit() -> mlua::Result<()> {
     assert_eq!(0, alive, "garbage Probes that paths walked survived two full collections");
     Ok(())
 }
+
+/// A watched table that a host `Link` holds and that refers to itself (`t.me = t`): the walk
+/// meets the reference from the table to itself, and paths.lua, climbing from that reference
+/// back to the link, went from the table to the table again forever (found by the host-side
+/// model test, tests/model/).
+#[test]
+fn a_watched_table_a_link_holds_that_refers_to_itself_is_linked() -> mlua::Result<()> {
+    let lua = lua_with_paths()?;
+    let table: Table = eval(&lua, "local t = {} t.me = t return t")?;
+    let id = rcprobe::watch(&lua, &table, "self")?;
+    let _link = rcprobe::Link::new(&lua, "Host.node", table)?;
+    let (verdict, linked, paths): (String, usize, Vec<String>) =
+        eval(&lua, &format!("local why = paths.why({id}) return why.verdict, why.linked, why.paths.linked"))?;
+    assert_eq!(("linked", 2), (verdict.as_str(), linked), "the link, and the table's own field");
+    assert_eq!(vec!["Rust: Host.node".to_string(), "Rust: Host.node -> .me".to_string()], paths);
+    Ok(())
+}

@@ -125,10 +125,13 @@ local function explain(infos, asked, max_steps)
   local function reached_through_link(id, from, to)
     local kept = by_values[id] or {}
     by_values[id] = kept
-    local obj = to
+    -- `to`, then up from `from` (not from `to`: the reference may lead back to an ancestor,
+    -- `t.me = t`, and climbing from there would come round to it again).
+    if values[to] ~= nil then kept[values[to]] = true end
+    local obj = from
     while obj ~= w.TOP do
       if values[obj] ~= nil then kept[values[obj]] = true end
-      obj = obj == to and from or w.parent[obj]
+      obj = w.parent[obj]
     end
     local link = root_link(from, to)
     if link and link.owner then
