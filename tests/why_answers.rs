@@ -188,3 +188,23 @@ fn a_watched_table_a_link_holds_that_refers_to_itself_is_linked() -> mlua::Resul
     assert_eq!(vec!["Rust: Host.node".to_string(), "Rust: Host.node -> .me".to_string()], paths);
     Ok(())
 }
+
+/// Two host `Link`s with one label (two Buttons' `on_click`, say) give two references whose
+/// paths read alike. paths.lua listed a line once, whatever held it: when one link held a
+/// WeakProbe and the other the Probe, the Probe's path went missing from what keeps the object
+/// alive (found by the host-side model test).
+#[test]
+fn two_links_with_one_label_each_list_their_reference() -> mlua::Result<()> {
+    let lua = lua_with_paths()?;
+    let (weak, strong, id): (Table, Table, rcprobe::Id) = eval(
+        &lua,
+        "local p = rcprobe.new(nil, { label = 'shared' }) return { p:downgrade() }, { p }, p:id()",
+    )?;
+    let _first = rcprobe::Link::new(&lua, "Button.on_click", weak)?;
+    let _second = rcprobe::Link::new(&lua, "Button.on_click", strong)?;
+    let why = rcprobe::why(&lua, id)?;
+    assert_eq!(("linked", 1), (why.verdict.as_str(), why.linked));
+    assert_eq!(vec!["Rust: Button.on_click -> [1]".to_string()], why.linked_paths, "the Probe's path");
+    assert_eq!(vec!["Rust: Button.on_click -> [1]".to_string()], why.weak_paths, "the WeakProbe's");
+    Ok(())
+}

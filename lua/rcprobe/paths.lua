@@ -218,7 +218,9 @@ local function attribute(e)
   -- Handles (or, for a Lua value, references): reachable when one of their references is on
   -- a path from Lua's own roots; linked when only Rust's links reach them.
   local by_handle, order = {}, {}
-  local seen_line = {}
+  -- A reference the walk met twice (an ephemeron table is read again on each pass) is listed
+  -- once; two references that read the same (two links with one label) are listed twice.
+  local listed = {} -- from -> target -> line -> true
   for _, ref in next, e.refs do
     local list = ref.kind == "weak" and causes.paths.weak or ref.linked and causes.paths.linked
       or causes.paths.reachable
@@ -232,12 +234,15 @@ local function attribute(e)
           .. CYCLE_ADVICE[ref.cycle] .. ")"
       end
     end
-    if (ref.kind == "strong" or ref.kind == "value") and not seen_line[line] then
-      seen_line[line] = true
-      list[#list + 1] = line
-    elseif ref.kind == "weak" and not seen_line[line] then
-      seen_line[line] = true
-      list[#list + 1] = line
+    if ref.kind == "strong" or ref.kind == "value" or ref.kind == "weak" then
+      local targets = listed[ref.from] or {}
+      listed[ref.from] = targets
+      local lines = targets[ref.target] or {}
+      targets[ref.target] = lines
+      if not lines[line] then
+        lines[line] = true
+        list[#list + 1] = line
+      end
     end
     if ref.kind == "strong" then
       local handle = ref.target
