@@ -186,6 +186,19 @@ describe("paths.why()", function()
     end)
   end)
 
+  it("answers for several objects at once, one table each in the order given, as each alone (collector-dependent)",
+    function()
+      local kept = parked(function(p) _G.rcprobe_why = { p } end, "kept")
+      local held = parked(function(p) rcprobe.hold(p) end, "held")
+      helper.collect() -- the parked Probes are garbage until then
+      assert.are.equal(2, select("#", paths.why(kept, held)))
+      local a, b = paths.why(kept, held)
+      assert.are.same({ kept, "reachable", { "_G.rcprobe_why[1]" } }, { a.id, a.verdict, a.paths.reachable })
+      assert.are.same({ held, "held" }, { b.id, b.verdict })
+      assert.are.same(causes(paths.why(held)), causes(b))
+      rcprobe.release(held)
+    end)
+
   it("refuses what is not an object, naming the argument", function()
     assert.has_error(function() paths.why("x") end,
       "bad argument #1 to 'why' (Probe, WeakProbe, id or watched value expected, got string)")
@@ -193,6 +206,9 @@ describe("paths.why()", function()
       "bad argument #1 to 'why' (this table is not watched: rcprobe.watch(v) it first)")
     assert.has_error(function() paths.why(1e9) end,
       "bad argument #1 to 'why' (no object #1000000000 in this Lua state)")
+    local p = rcprobe.new()
+    assert.has_error(function() paths.why(p, "x") end,
+      "bad argument #2 to 'why' (Probe, WeakProbe, id or watched value expected, got string)")
     assert.are.equal(helper.lines_of_error(function() paths.why("x") end))
   end)
 end)

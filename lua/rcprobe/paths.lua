@@ -18,6 +18,7 @@ local target = require("rcprobe.target")
 local concat, sort = table.concat, table.sort
 local format, select, type = string.format, select, type
 local next, pairs = next, pairs
+local unpack = table.unpack or unpack
 local info_of = rcprobe.info
 local internal = rcprobe._internal
 local handle_of, value_of, links_of = internal.handle, internal.value_of, internal.links
@@ -406,18 +407,22 @@ end
 --- `{id, label, kind, strong, reachable, unreached, held, linked, outside, paths, verdict,
 --- summary, unsearched}`. `strong` and `outside` are nil for objects without reference counts
 --- (tallies, watched values); `paths.reachable`, `paths.linked` and `paths.weak` list the paths.
-function paths.why(x)
-  local infos, asked = read_targets("why", 1, x)
-  local e = explain(infos, asked)[1]
-  e.asked = asked
-  local info, causes = e.info, attribute(e)
-  return {
-    id = info.id, label = info.label, kind = info.kind, alive = info.alive, strong = info.strong,
-    reachable = causes.reachable, unreached = causes.unreached, held = causes.held,
-    linked = causes.linked, outside = causes.outside, cycle = causes.cycle ~= nil,
-    paths = causes.paths, verdict = verdict(info, causes, e.unsearched),
-    summary = summary(info, causes, e.unsearched), unsearched = e.unsearched,
-  }
+--- Given several objects, one table for each, in order, from one walk.
+function paths.why(x, ...)
+  local infos, asked = read_targets("why", 1, x, ...)
+  local answers = {}
+  for i, e in next, (explain(infos, asked)) do
+    e.asked = asked
+    local info, causes = e.info, attribute(e)
+    answers[i] = {
+      id = info.id, label = info.label, kind = info.kind, alive = info.alive, strong = info.strong,
+      reachable = causes.reachable, unreached = causes.unreached, held = causes.held,
+      linked = causes.linked, outside = causes.outside, cycle = causes.cycle ~= nil,
+      paths = causes.paths, verdict = verdict(info, causes, e.unsearched),
+      summary = summary(info, causes, e.unsearched), unsearched = e.unsearched,
+    }
+  end
+  return unpack(answers, 1, #infos)
 end
 
 local MAX_SHOWN = 10

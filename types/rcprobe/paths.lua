@@ -66,10 +66,12 @@ local paths = {}
 ---@return string[]
 function paths.to(x) end
 
----Every strong reference to x's object accounted for, cause by cause.
+---Every strong reference to x's object accounted for, cause by cause. Given several objects,
+---one answer for each, in order, from one walk of the heap.
 ---@param x rcprobe.PathTarget
----@return rcprobe.Why
-function paths.why(x) end
+---@param ... rcprobe.PathTarget
+---@return rcprobe.Why ...
+function paths.why(x, ...) end
 
 ---A readable account of each object: counts, holds, link, the attribution of `why`, the paths
 ---that keep it alive and the paths to its WeakProbes (what rcprobe.luassert prints on failure).
