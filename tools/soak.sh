@@ -5,7 +5,9 @@
 #   - its whole busted suite under RCPROBE_SOAK_SEEDS shuffled seeds (default 10), with the
 #     model test at 1,000 operations, as in make test's shuffled run;
 #   - the model test alone under RCPROBE_SOAK_MODEL_RUNS fresh seeds (default 3), at its
-#     default 20,000 operations;
+#     default 20,000 operations, and the host-side model test (tests/model/, on every kind of
+#     object, from Rust) under the same seeds at RCPROBE_SOAK_HOST_MODEL_OPS operations
+#     (default 20,000);
 #   - the Rust tests on its vendored Lua (`cargo test --features <f>,vendored`, which runs
 #     the specs there too) RCPROBE_SOAK_RUST_REPEATS times (default 2). Lua 5.5, which has
 #     no stock interpreter, gets only these.
@@ -20,6 +22,7 @@ INTERPRETERS=(lua5.1 lua5.2 lua5.3 lua5.4 luajit)
 SEEDS=${RCPROBE_SOAK_SEEDS:-10}
 MODEL_RUNS=${RCPROBE_SOAK_MODEL_RUNS:-3}
 RUST_REPEATS=${RCPROBE_SOAK_RUST_REPEATS:-2}
+HOST_MODEL_OPS=${RCPROBE_SOAK_HOST_MODEL_OPS:-20000}
 JOBS=${RCPROBE_SOAK_JOBS:-2}
 BASE=${RCPROBE_SEED:-$(date +%s)}
 SHUFFLED_MODEL_OPS=1000 # as tools/check.sh's shuffled run
@@ -74,6 +77,14 @@ soak() { # name interpreter feature
       record "model $seed" $?
     done
   fi
+  for ((k = 0; k < MODEL_RUNS; k++)); do
+    seed=$((BASE + k))
+    RCPROBE_HOST_MODEL_SEED=$seed RCPROBE_HOST_MODEL_OPS=$HOST_MODEL_OPS attempt \
+      "$name host model test, RCPROBE_HOST_MODEL_SEED=$seed" "$DIR/$name-host-model-$seed.log" \
+      cargo test --locked --features "$feature,vendored" --target-dir "target/vendored-$feature" \
+      --test model agrees_with_the_model
+    record "host model $seed" $?
+  done
   for ((k = 1; k <= RUST_REPEATS; k++)); do
     attempt "$name cargo test --features $feature,vendored (#$k)" "$DIR/$name-cargo-$k.log" \
       cargo test --locked --features "$feature,vendored" --target-dir "target/vendored-$feature"
@@ -85,8 +96,8 @@ soak() { # name interpreter feature
     > "$DIR/$name.result"
 }
 
-echo "==> soak: $SEEDS shuffled seeds from $BASE, $MODEL_RUNS model seeds, $RUST_REPEATS Rust runs" \
-  "per interpreter (replay: RCPROBE_SEED=$BASE)"
+echo "==> soak: $SEEDS shuffled seeds from $BASE, $MODEL_RUNS model seeds (Lua and host, $HOST_MODEL_OPS" \
+  "host operations), $RUST_REPEATS Rust runs per interpreter (replay: RCPROBE_SEED=$BASE)"
 # The rocks first, one at a time: their builds share a staging folder.
 for interpreter in "${INTERPRETERS[@]}"; do
   if ! attempt "luarocks make ($interpreter)" "$DIR/rock-$interpreter.log" tools/rock.sh "$interpreter"; then
