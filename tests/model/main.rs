@@ -261,22 +261,19 @@ fn reports_the_seed_the_failing_prefix_and_a_shrunk_list_when_the_model_is_wrong
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let report = check_random(Rules::KeepsCollectedEntities, 1, 3000, Duration::from_secs(60))
         .expect("a model that keeps collected Entities alive disagrees");
-    let index: usize = report
-        .split("at operation ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no operation number in:\n{report}"));
+    let number_after = |text: &str| -> usize {
+        let rest = report.split(text).nth(1).unwrap_or_else(|| panic!("no {text:?} in:\n{report}"));
+        rest.split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no number in:\n{report}"))
+    };
+    let index = number_after("at operation ");
     assert!(
         report.contains(&format!("RCPROBE_HOST_MODEL_SEED=1 RCPROBE_HOST_MODEL_OPS={index}")),
         "{report}"
     );
-    let shrunk: usize = report
-        .split("Shrunk to ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no shrunk list in:\n{report}"));
+    let shrunk = number_after("Shrunk to ");
     assert!(shrunk < index, "{report}");
     assert!(report.contains("Entity"), "{report}");
 }
