@@ -221,6 +221,8 @@ pub enum Needs {
     RustClone,
     RustEntity,
     HostLink,
+    /// A Lua with two collector modes (5.4, 5.5).
+    TwoModes,
 }
 
 pub struct Op {
@@ -703,6 +705,21 @@ fn drop_root(run: &mut Run, rng: &mut Rng) -> Outcome {
     Ok(format!("drop root {} = {what}", i + 1))
 }
 
+/// Lua 5.4 and 5.5: the collector's other mode (generational, where `rcprobe::leaks` starts
+/// with a young collection, or incremental). Switching to generational runs a full cycle, so
+/// it comes after a full collection, which leaves that cycle nothing to free.
+fn switch_mode(run: &mut Run, _: &mut Rng) -> Outcome {
+    full_gc(run, &mut Rng::new(0))?;
+    let previous: String = run
+        .world
+        .lua
+        .load("local mode = collectgarbage('generational') if mode == 'generational' then collectgarbage('incremental') end return mode")
+        .eval()?;
+    run.world.lua.gc_stop();
+    let now = if previous == "generational" { "incremental" } else { "generational" };
+    Ok(format!("rcprobe::full_gc(), then collectgarbage({now:?})"))
+}
+
 fn collect(run: &mut Run, _: &mut Rng) -> Outcome {
     run.world.lua.gc_collect()?;
     run.world.lua.gc_stop(); // 5.1 and LuaJIT restart the collector after a collection
@@ -881,6 +898,7 @@ pub const OPS: &[Op] = &[
     op!(drop_root, 8.0, Root, FREES),
     op!(collect, 3.0, Nothing, FREES),
     op!(full_gc, 1.0, Nothing, FREES),
+    op!(switch_mode, 0.3, TwoModes, FREES),
     op!(leaks, 0.7, Nothing, GROWS, FREES),
     op!(lend_probe, 1.5, OpenProbe),
     op!(lend_host, 1.5, RustClone),
@@ -909,6 +927,7 @@ pub fn applies(op: &Op, model: &Model) -> bool {
         Needs::RustClone => !model.rust_clones.is_empty(),
         Needs::RustEntity => !model.entities.is_empty(),
         Needs::HostLink => !model.host_links.is_empty(),
+        Needs::TwoModes => cfg!(any(feature = "lua54", feature = "lua55")),
     }
 }
 
