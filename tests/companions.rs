@@ -4,20 +4,15 @@
 
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
 
+mod common;
+
+use common::interpreter_like_lua;
+
 /// Where Debian keeps luassert and say (pure Lua, the same files for every version).
 const SYSTEM_LUA_PATH: &str = "/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua";
 
 /// A package.path where nothing is found.
 const NOWHERE: &str = "/nonexistent/?.lua";
-
-/// A state with the `debug` library, as a stock interpreter has: rcprobe.paths walks the heap
-/// with it.
-#[allow(unsafe_code)]
-fn interpreter_like_lua() -> Lua {
-    // SAFETY: mlua calls this unsafe because Lua code with `debug` can break mlua's invariants
-    // (e.g. swap a userdata's metatable). These tests use `debug` only to read.
-    unsafe { Lua::unsafe_new() }
-}
 
 fn with_package_path(lua: &Lua, path: &str) -> mlua::Result<()> {
     lua.globals().get::<Table>("package")?.set("path", path)

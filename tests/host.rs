@@ -3,7 +3,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mlua::{Function, Lua, UserData, UserDataMethods};
+use mlua::{Function, UserData, UserDataMethods};
+
+mod common;
+
+use common::lua_with_rcprobe;
 
 /// A host type, unknown to rcprobe.
 struct Document {
@@ -14,12 +18,6 @@ impl UserData for Document {
     fn add_methods<M: UserDataMethods<Self>>(methods: &mut M) {
         methods.add_method("title", |_, this, ()| Ok(this.title.clone()));
     }
-}
-
-fn lua_with_rcprobe() -> mlua::Result<Lua> {
-    let lua = Lua::new();
-    lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
-    Ok(lua)
 }
 
 #[test]

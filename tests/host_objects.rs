@@ -4,7 +4,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mlua::{Function, Lua, Table, UserData, UserDataMethods, Value};
+use mlua::{Function, Table, UserData, UserDataMethods, Value};
+
+mod common;
+
+use common::{eval, lua_with_rcprobe};
 
 struct Data {
     visits: u32,
@@ -23,16 +27,6 @@ impl UserData for Data {
 struct DataHandle(Rc<RefCell<Data>>);
 
 impl UserData for DataHandle {}
-
-fn lua_with_rcprobe() -> mlua::Result<Lua> {
-    let lua = Lua::new();
-    lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
-    Ok(lua)
-}
-
-fn eval<R: mlua::FromLuaMulti>(lua: &Lua, code: &str) -> mlua::Result<R> {
-    lua.load(code).eval()
-}
 
 #[test]
 fn tracking_the_same_rc_twice_gives_one_id_and_counts_it_once() -> mlua::Result<()> {

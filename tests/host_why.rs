@@ -9,13 +9,9 @@ use std::rc::Rc;
 
 use mlua::{AnyUserData, Function, Lua, UserData, UserDataMethods};
 
-#[allow(unsafe_code)]
-fn lua_with_debug() -> mlua::Result<Lua> {
-    // SAFETY: the debug library is only used by rcprobe.paths, to read.
-    let lua = unsafe { Lua::unsafe_new() };
-    lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
-    Ok(lua)
-}
+mod common;
+
+use common::lua_with_debug;
 
 struct Data {
     visits: u32,

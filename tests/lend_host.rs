@@ -8,6 +8,10 @@ use std::rc::Rc;
 
 use mlua::{Function, Lua, MetaMethod, Table, UserData, UserDataFields, UserDataMethods, Value};
 
+mod common;
+
+use common::lua_with_rcprobe;
+
 /// A host type, unknown to rcprobe, with a `&mut self` method, a field and metamethods. (A
 /// lent object is a scoped userdata: `borrow_scoped` reads it, `borrow` cannot.)
 struct Document {
@@ -62,12 +66,6 @@ impl UserData for Document {
 
 fn document(title: &str) -> Document {
     Document { title: title.into(), edits: 0 }
-}
-
-fn lua_with_rcprobe() -> mlua::Result<Lua> {
-    let lua = Lua::new();
-    lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
-    Ok(lua)
 }
 
 fn function(lua: &Lua, source: &str) -> mlua::Result<Function> {

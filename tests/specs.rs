@@ -9,7 +9,11 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use mlua::{Lua, Table};
+use mlua::Table;
+
+mod common;
+
+use common::interpreter_like_lua;
 
 /// Spec files run one at a time: `memory_spec` reads the process's resident memory.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -33,16 +37,6 @@ fn run_spec(file: &str) -> mlua::Result<()> {
     assert!(failures.is_empty() && failed == 0, "{file}: {failed} failed:\n{}", failures.join("\n"));
     assert!(passed > 0, "{file}: no test ran");
     Ok(())
-}
-
-/// A state with every standard library, `debug` included, as a stock interpreter has: the
-/// specs check error messages that rcprobe words with `debug.getinfo`.
-#[allow(unsafe_code)]
-fn interpreter_like_lua() -> Lua {
-    // SAFETY: mlua calls this unsafe because Lua code with `debug` can break mlua's
-    // invariants (e.g. swap a userdata's metatable). The specs are our own code and use
-    // `debug` only to read, as they do under busted in a stock interpreter.
-    unsafe { Lua::unsafe_new() }
 }
 
 macro_rules! specs {

@@ -5,13 +5,11 @@ use std::any::Any;
 use std::rc::Weak;
 use std::thread;
 
-use mlua::{Lua, Table};
+use mlua::Table;
 
-fn lua_with_rcprobe() -> mlua::Result<Lua> {
-    let lua = Lua::new();
-    lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
-    Ok(lua)
-}
+mod common;
+
+use common::lua_with_rcprobe;
 
 #[test]
 fn two_states_in_one_thread_never_see_each_others_ids_or_stats() -> mlua::Result<()> {

@@ -7,13 +7,9 @@ use std::rc::Rc;
 
 use mlua::{Function, Lua, UserData, UserDataMethods};
 
-#[allow(unsafe_code)]
-fn lua_with_debug() -> mlua::Result<Lua> {
-    // SAFETY: the debug library is only used by rcprobe.paths, to read.
-    let lua = unsafe { Lua::unsafe_new() };
-    lua.globals().set("rcprobe", rcprobe::open(&lua)?)?;
-    Ok(lua)
-}
+mod common;
+
+use common::lua_with_debug;
 
 fn panic_message(f: impl FnOnce()) -> String {
     let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("it did not panic");

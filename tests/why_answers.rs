@@ -12,19 +12,17 @@ use std::rc::Rc;
 
 use mlua::{Lua, Table, Value};
 
+mod common;
+
+use common::{eval, interpreter_like_lua};
+
 /// A state with the debug library and rcprobe and its companions, as a Rust host gets them.
-#[allow(unsafe_code)]
 fn lua_with_paths() -> mlua::Result<Lua> {
-    // SAFETY: as in tests/specs.rs: our own code uses `debug` only to read.
-    let lua = unsafe { Lua::unsafe_new() };
+    let lua = interpreter_like_lua();
     rcprobe::open(&lua)?;
     lua.load("rcprobe, paths = require('rcprobe'), require('rcprobe.paths') collectgarbage('stop')")
         .exec()?;
     Ok(lua)
-}
-
-fn eval<R: mlua::FromLuaMulti>(lua: &Lua, code: &str) -> mlua::Result<R> {
-    lua.load(code).eval()
 }
 
 #[test]

@@ -18,6 +18,8 @@
 //! the state, which must drop every tracked `Rc`, those in cycles through Rust included.
 
 mod check;
+#[path = "../common/mod.rs"]
+mod common;
 mod model;
 mod ops;
 mod world;

@@ -99,14 +99,6 @@ pub struct World {
     pub free_links: Vec<(Lid, HostLink)>,
 }
 
-/// A state with every standard library, the debug library included: `paths` needs it to
-/// search locals, upvalues and the registry.
-#[allow(unsafe_code)]
-fn lua_with_debug() -> Lua {
-    // SAFETY: as in tests/specs.rs: our own code uses `debug` only to read.
-    unsafe { Lua::unsafe_new() }
-}
-
 fn weak_values(lua: &Lua) -> mlua::Result<Table> {
     let table = lua.create_table()?;
     table.set_metatable(Some(lua.create_table_from([("__mode", "v")])?))?;
@@ -115,7 +107,7 @@ fn weak_values(lua: &Lua) -> mlua::Result<Table> {
 
 impl World {
     pub fn new() -> mlua::Result<World> {
-        let lua = lua_with_debug();
+        let lua = crate::common::interpreter_like_lua();
         let rcprobe = rcprobe::open(&lua)?;
         lua.globals().set("rcprobe", &rcprobe)?;
         rcprobe::handles::<Handle, _>(&lua, |handle| &handle.0)?;
