@@ -203,11 +203,9 @@ impl Object {
 pub struct Stats {
     pub created: u64,
     pub dropped: u64,
-    /// Alive as rcprobe may still believe: drops it has not looked for yet are not subtracted.
-    pub believed: u64,
     pub peak_low: u64,
     pub peak_high: u64,
-    /// Drops rcprobe notices only when it looks.
+    /// Drops rcprobe notices only when it looks, and has not looked for yet.
     pub unnoticed: u64,
 }
 
@@ -218,23 +216,20 @@ impl Stats {
 
     fn on_create(&mut self) {
         self.created += 1;
-        self.believed += 1;
         self.peak_low = self.peak_low.max(self.alive());
-        self.peak_high = self.peak_high.max(self.believed);
+        // What rcprobe may still believe alive: its unnoticed drops are not subtracted yet.
+        self.peak_high = self.peak_high.max(self.alive() + self.unnoticed);
     }
 
     fn on_drop(&mut self, noticed_at_once: bool) {
         self.dropped += 1;
-        if noticed_at_once {
-            self.believed -= 1;
-        } else {
+        if !noticed_at_once {
             self.unnoticed += 1;
         }
     }
 
     /// rcprobe looked (`stats`, `live`, ...): every drop is noticed.
     fn looked(&mut self) {
-        self.believed -= self.unnoticed;
         self.unnoticed = 0;
     }
 }
