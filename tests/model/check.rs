@@ -71,51 +71,46 @@ fn why_agrees(
     id: Id,
     result: LuaValue,
 ) -> Result<(), Failure> {
-    {
-        let LuaValue::Table(why) = result else {
-            return Err(Failure(format!("paths.why(#{id}) gave a {}", result.type_name())));
+    let LuaValue::Table(why) = result else {
+        return Err(Failure(format!("paths.why(#{id}) gave a {}", result.type_name())));
+    };
+    let object = model.object(id);
+    let what = |field: &str| format!("paths.why(#{id}).{field}");
+    let verdict: String = why.get("verdict")?;
+    if !object.alive {
+        return same("dropped", verdict.as_str(), || what("verdict"));
+    }
+    let want = &answers[&id];
+    same(object.kind.as_str(), why.get::<String>("kind")?.as_str(), || what("kind"))?;
+    same(Some(object.label.to_string()), why.get::<Option<String>>("label")?, || what("label"))?;
+    let counted = matches!(object.kind, Kind::Probe | Kind::Rc);
+    same(counted.then(|| object.strong()), why.get::<Option<usize>>("strong")?, || what("strong"))?;
+    same(want.reachable, why.get::<usize>("reachable")?, || what("reachable"))?;
+    same(want.unreached, why.get::<usize>("unreached")?, || what("unreached"))?;
+    same(want.held, why.get::<usize>("held")?, || what("held"))?;
+    same(want.linked, why.get::<usize>("linked")?, || what("linked"))?;
+    same(want.outside, why.get::<Option<usize>>("outside")?, || what("outside"))?;
+    same(want.cycle, why.get::<bool>("cycle")?, || what("cycle"))?;
+    same(want.verdict, verdict.as_str(), || what("verdict"))?;
+    let paths: Table = why.get("paths")?;
+    let (reachable, linked, weak): (Vec<String>, Vec<String>, Vec<String>) =
+        (paths.get("reachable")?, paths.get("linked")?, paths.get("weak")?);
+    same(want.reachable, reachable.len(), || format!("#paths.why(#{id}).paths.reachable: {reachable:?}"))?;
+    same(want.linked, linked.len(), || format!("#paths.why(#{id}).paths.linked: {linked:?}"))?;
+    same(want.weak_paths, weak.len(), || format!("#paths.why(#{id}).paths.weak: {weak:?}"))?;
+    // The paths through plain tables, word for word (a cycle's line says more after it).
+    for (hid, handle) in model.handles.iter().filter(|(_, handle)| handle.object == id) {
+        let Some(path) = table_paths.get(hid) else { continue };
+        let list = match handle.kind {
+            HandleKind::WeakProbe => &weak,
+            _ if !handle.is_strong() => continue,
+            _ if path.starts_with("Rust: ") => &linked,
+            _ => &reachable,
         };
-        let want = &answers.get(&id);
-        let object = model.object(id);
-        let what = |field: &str| format!("paths.why(#{id}).{field}");
-        let verdict: String = why.get("verdict")?;
-        if !object.alive {
-            return same("dropped", verdict.as_str(), || what("verdict"));
-        }
-        let want = want.expect("an answer for each live object");
-        same(object.kind.as_str(), why.get::<String>("kind")?.as_str(), || what("kind"))?;
-        same(Some(object.label.to_string()), why.get::<Option<String>>("label")?, || what("label"))?;
-        let counted = matches!(object.kind, Kind::Probe | Kind::Rc);
-        same(counted.then(|| object.strong()), why.get::<Option<usize>>("strong")?, || what("strong"))?;
-        same(want.reachable, why.get::<usize>("reachable")?, || what("reachable"))?;
-        same(want.unreached, why.get::<usize>("unreached")?, || what("unreached"))?;
-        same(want.held, why.get::<usize>("held")?, || what("held"))?;
-        same(want.linked, why.get::<usize>("linked")?, || what("linked"))?;
-        same(want.outside, why.get::<Option<usize>>("outside")?, || what("outside"))?;
-        same(want.cycle, why.get::<bool>("cycle")?, || what("cycle"))?;
-        same(want.verdict, verdict.as_str(), || what("verdict"))?;
-        let paths: Table = why.get("paths")?;
-        let (reachable, linked, weak): (Vec<String>, Vec<String>, Vec<String>) =
-            (paths.get("reachable")?, paths.get("linked")?, paths.get("weak")?);
-        same(want.reachable, reachable.len(), || {
-            format!("#paths.why(#{id}).paths.reachable: {reachable:?}")
+        let cycle = format!("{path} (");
+        ensure(list.iter().any(|line| line == path || line.starts_with(&cycle)), || {
+            format!("paths.why(#{id}): no path {path:?} among {list:?}")
         })?;
-        same(want.linked, linked.len(), || format!("#paths.why(#{id}).paths.linked: {linked:?}"))?;
-        same(want.weak_paths, weak.len(), || format!("#paths.why(#{id}).paths.weak: {weak:?}"))?;
-        // The paths through plain tables, word for word (a cycle's line says more after it).
-        for (hid, handle) in model.handles.iter().filter(|(_, handle)| handle.object == id) {
-            let Some(path) = table_paths.get(hid) else { continue };
-            let list = match handle.kind {
-                HandleKind::WeakProbe => &weak,
-                _ if !handle.is_strong() => continue,
-                _ if path.starts_with("Rust: ") => &linked,
-                _ => &reachable,
-            };
-            let cycle = format!("{path} (");
-            ensure(list.iter().any(|line| line == path || line.starts_with(&cycle)), || {
-                format!("paths.why(#{id}): no path {path:?} among {list:?}")
-            })?;
-        }
     }
     Ok(())
 }

@@ -193,6 +193,29 @@ fn gather(run: &mut Run, rng: &mut Rng, max: usize) -> Result<(Cid, LuaValue, St
     Ok((cid, lua_value, describe(&run.model, Value::Container(cid))))
 }
 
+/// A new handle of object `id`, under one number in the model and in the world.
+fn adopt(run: &mut Run, id: Id, kind: HandleKind, met: bool, ud: &AnyUserData) -> Result<Hid, Failure> {
+    let hid = run.model.add_handle(id, kind, met);
+    run.world.register_handle(hid, ud)?;
+    Ok(hid)
+}
+
+/// Puts a new handle in the root table, or (with chance `garbage`) leaves it garbage at once.
+fn keep_or_not(
+    run: &mut Run,
+    rng: &mut Rng,
+    garbage: f64,
+    hid: Hid,
+    ud: AnyUserData,
+    what: String,
+) -> Outcome {
+    if rng.chance(garbage) {
+        return Ok(format!("{what}, dropped at once"));
+    }
+    let i = push_root(run, Value::Handle(hid), ud)?;
+    Ok(format!("{what} -> root {i}"))
+}
+
 fn ids_of_kind(model: &Model, kind: Kind) -> Vec<Id> {
     model.alive_ids.iter().copied().filter(|id| model.object(*id).kind == kind).collect()
 }
@@ -244,8 +267,7 @@ fn new_probe(run: &mut Run, rng: &mut Rng) -> Outcome {
     let p: AnyUserData = run.world.function("new")?.call((LuaValue::Nil, opts))?;
     let id = run.model.create(Kind::Probe, label);
     same(id, p.call_method::<Id>("id", ())?, || "the id of a new Probe".into())?;
-    let hid = run.model.add_handle(id, HandleKind::Probe, true);
-    run.world.register_handle(hid, &p)?;
+    let hid = adopt(run, id, HandleKind::Probe, true, &p)?;
     let i = push_root(run, Value::Handle(hid), p)?;
     Ok(format!("rcprobe.new({label:?}) -> root {i} = Probe #{id}"))
 }
@@ -256,8 +278,7 @@ fn another_handle(run: &mut Run, i: usize, method: &str, kind: HandleKind) -> Ou
     let p = root_handle(run, i)?;
     let new: AnyUserData = p.call_method(method, ())?;
     let id = run.model.id_of(run.model.roots[i]).expect("a handle");
-    let hid = run.model.add_handle(id, kind, true);
-    run.world.register_handle(hid, &new)?;
+    let hid = adopt(run, id, kind, true, &new)?;
     let j = push_root(run, Value::Handle(hid), new)?;
     Ok(format!("{what}:{method}() -> root {j}"))
 }
@@ -283,13 +304,8 @@ fn upgrade(run: &mut Run, rng: &mut Rng) -> Outcome {
         return Ok(format!("{what}:upgrade() -> nil"));
     };
     ensure(run.model.is_alive(id), || format!("{what}:upgrade() of a dropped object returned a Probe"))?;
-    let hid = run.model.add_handle(id, HandleKind::Probe, true);
-    run.world.register_handle(hid, &p)?;
-    if rng.chance(0.25) {
-        return Ok(format!("{what}:upgrade() -> a Probe, dropped"));
-    }
-    let j = push_root(run, Value::Handle(hid), p)?;
-    Ok(format!("{what}:upgrade() -> root {j}"))
+    let hid = adopt(run, id, HandleKind::Probe, true, &p)?;
+    keep_or_not(run, rng, 0.25, hid, p, format!("{what}:upgrade() -> a Probe"))
 }
 
 fn close(run: &mut Run, rng: &mut Rng) -> Outcome {
@@ -470,13 +486,8 @@ fn new_handle(run: &mut Run, rng: &mut Rng) -> Outcome {
         ),
     };
     drop(rc);
-    let hid = run.model.add_handle(id, kind, met);
-    run.world.register_handle(hid, &ud)?;
-    if rng.chance(0.2) {
-        return Ok(format!("{how} of Rc #{id}, dropped at once"));
-    }
-    let i = push_root(run, Value::Handle(hid), ud)?;
-    Ok(format!("{how} of Rc #{id} -> root {i}"))
+    let hid = adopt(run, id, kind, met, &ud)?;
+    keep_or_not(run, rng, 0.2, hid, ud, format!("{how} of Rc #{id}"))
 }
 
 /// The host calls a Lua function with a new handle, which asks for its count (rcprobe meets
@@ -490,8 +501,7 @@ fn pass_handle(run: &mut Run, rng: &mut Rng) -> Outcome {
     let rc = rc_of(run, id)?;
     let ud = run.world.lua.create_userdata(Handle(Rc::clone(&rc)))?;
     drop(rc);
-    let hid = run.model.add_handle(id, HandleKind::Host { wrapped: false }, true);
-    run.world.register_handle(hid, &ud)?;
+    let hid = adopt(run, id, HandleKind::Host { wrapped: false }, true, &ud)?;
     let keep = rng.chance(0.5);
     let expected = run.model.object(id).strong();
     let pass: Function = run.world.helpers.get("pass")?;
@@ -524,11 +534,7 @@ fn new_entity(run: &mut Run, rng: &mut Rng) -> Outcome {
     same(id, tally_id, || "the id of a new Tally".into())?;
     run.world.register_handle(hid, &ud)?;
     let how = if met { "rcprobe::handle" } else { "create_userdata" };
-    if rng.chance(0.15) {
-        return Ok(format!("Entity #{id} {label:?} in a userdata ({how}), dropped at once"));
-    }
-    let i = push_root(run, Value::Handle(hid), ud)?;
-    Ok(format!("Entity #{id} {label:?} in a userdata ({how}) -> root {i}"))
+    keep_or_not(run, rng, 0.15, hid, ud, format!("Entity #{id} {label:?} in a userdata ({how})"))
 }
 
 fn drop_entity(run: &mut Run, rng: &mut Rng) -> Outcome {
